@@ -1,0 +1,1 @@
+"""Clock, calendars, ids, money and the error tree: what every other package stands on."""

@@ -1,0 +1,55 @@
+"""One error tree, so callers can catch by meaning and every message names what and where."""
+
+from __future__ import annotations
+
+
+class OptionPilotError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class ConfigError(OptionPilotError):
+    """A configuration value or key is wrong; the message names the key and the source."""
+
+
+class DataError(OptionPilotError):
+    """Input data is malformed; the message names the file (or source) and the line."""
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None) -> None:
+        where = ""
+        if source is not None:
+            where = f"{source}:{line}: " if line is not None else f"{source}: "
+        super().__init__(f"{where}{message}")
+        self.source = source
+        self.line = line
+
+
+class LookAheadError(OptionPilotError):
+    """Something asked for data stamped after the clock."""
+
+
+class ClockError(OptionPilotError):
+    """The clock was asked to go backwards or was given a naive time."""
+
+
+class IllegalTransition(OptionPilotError):
+    """An order (or other state machine) was asked to make a move its table forbids."""
+
+
+class BrokerError(OptionPilotError):
+    """A broker refused or failed a request; adapters map vendor errors to this."""
+
+    def __init__(
+        self, message: str, *, broker: str, code: str | None = None, retryable: bool = False
+    ) -> None:
+        super().__init__(f"{broker}: {message}" + (f" [{code}]" if code else ""))
+        self.broker = broker
+        self.code = code
+        self.retryable = retryable
+
+
+class ReconciliationError(OptionPilotError):
+    """The ledger and the broker disagree beyond tolerance."""
+
+
+class PersistenceError(OptionPilotError):
+    """The database could not be reached or written; the message names the URL (without secrets)."""

@@ -1,0 +1,1 @@
+"""Instruments, chains, orders, fills, positions, accounts and recommendations."""

@@ -1,0 +1,116 @@
+"""Positions the engine holds: one per entry, possibly of several legs (a spread is one position)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from optionpilot.core.ids import AccountId, PositionId
+from optionpilot.core.money import ZERO
+from optionpilot.domain.instruments import Instrument, OptionContract
+
+
+class PositionStatus(StrEnum):
+    OPENING = "opening"  # entry order working
+    OPEN = "open"
+    CLOSING = "closing"  # exit order working
+    CLOSED = "closed"
+
+
+class PositionEventKind(StrEnum):
+    OPENED = "opened"
+    ADDED = "added"
+    REDUCED = "reduced"
+    CLOSED = "closed"
+    EXERCISED = "exercised"
+    ASSIGNED = "assigned"
+    EXPIRED = "expired"
+    EXIT_SIGNAL = "exit_signal"
+    ENTRY_FAILED = "entry_failed"
+
+
+@dataclass(slots=True)
+class PositionLeg:
+    instrument: Instrument
+    quantity: int = 0  # signed: + long, - short
+    avg_price: Decimal = ZERO  # per share, of the open quantity
+    opened_quantity: int = 0  # the largest absolute size it reached
+
+    @property
+    def multiplier(self) -> int:
+        return self.instrument.multiplier
+
+    def apply(self, signed_qty: int, price: Decimal) -> Decimal:
+        """Add a signed fill; returns the premium P&L it realizes (before fees)."""
+        realized = ZERO
+        if self.quantity == 0 or (self.quantity > 0) == (signed_qty > 0):
+            total = self.quantity + signed_qty
+            self.avg_price = (self.avg_price * abs(self.quantity) + price * abs(signed_qty)) / abs(total)
+            self.quantity = total
+            self.opened_quantity = max(self.opened_quantity, abs(total))
+            return realized
+        closing = min(abs(signed_qty), abs(self.quantity))
+        direction = 1 if self.quantity > 0 else -1
+        realized = (price - self.avg_price) * closing * direction * self.multiplier
+        self.quantity += signed_qty
+        rest = abs(signed_qty) - closing
+        if rest > 0:  # flipped through zero: the remainder opens the other way
+            self.quantity = (1 if signed_qty > 0 else -1) * rest
+            self.avg_price = price
+            self.opened_quantity = rest
+        elif self.quantity == 0:
+            self.avg_price = ZERO
+        return realized
+
+
+@dataclass(slots=True)
+class Position:
+    position_id: PositionId
+    account_id: AccountId
+    underlying: str
+    strategy_type: str
+    opened_at: datetime
+    entry_reason: str
+    status: PositionStatus = PositionStatus.OPENING
+    legs: dict[str, PositionLeg] = field(default_factory=dict)
+    realized_pnl: Decimal = ZERO  # premium P&L of closed quantity, before fees
+    fees: Decimal = ZERO
+    entry_cost: Decimal = ZERO  # net premium paid (+) or received (-) on entry, in currency
+    closed_at: datetime | None = None
+    exit_reason: str = ""
+    # Trade-management memory the exit rules need (peak of the option's value, partials taken).
+    peak_value: Decimal = ZERO
+    partials_taken: int = 0
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (PositionStatus.OPEN, PositionStatus.CLOSING)
+
+    @property
+    def is_flat(self) -> bool:
+        return all(leg.quantity == 0 for leg in self.legs.values())
+
+    def leg_for(self, instrument: Instrument) -> PositionLeg:
+        leg = self.legs.get(instrument.key)
+        if leg is None:
+            leg = PositionLeg(instrument)
+            self.legs[instrument.key] = leg
+        return leg
+
+    def option_legs(self) -> list[PositionLeg]:
+        return [leg for leg in self.legs.values() if isinstance(leg.instrument, OptionContract)]
+
+    def cost_basis(self) -> Decimal:
+        """Net premium of the open quantity: + paid for longs, - received for shorts."""
+        return sum((leg.avg_price * leg.quantity * leg.multiplier for leg in self.legs.values()), start=ZERO)
+
+    def market_value(self, prices: dict[str, Decimal]) -> Decimal:
+        """Signed value of the open legs at the given per-share prices (missing legs at cost)."""
+        total = ZERO
+        for key, leg in self.legs.items():
+            price = prices.get(key, leg.avg_price)
+            total += price * leg.quantity * leg.multiplier
+        return total

@@ -1,0 +1,1 @@
+"""The Protocols the engine talks to; adapters implement them."""

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+import numpy as np
+
 from optionpilot.core.calendars import TradingCalendar
 from optionpilot.domain.chains import ChainSnapshot
 from optionpilot.domain.instruments import OptionContract, Underlying
@@ -55,4 +57,10 @@ class MarketData(Protocol):
 
     def dividend_yield(self, symbol: str) -> float: ...
 
-    def news_between(self, start: datetime, end: datetime) -> Sequence[NewsItem]: ...
+    def news_between(self, start: datetime, end: datetime) -> Sequence[NewsItem]:
+        """News published in [start, end); `end` must not be after the clock."""
+        ...
+
+    def atm_iv_history(self, symbol: str, end: date, count: int) -> np.ndarray:
+        """Daily 30-day at-the-money implied volatility of the `count` sessions before `end` (float64)."""
+        ...

@@ -1,0 +1,1 @@
+"""The stages of the flow, the runner that drives them from the clock, the order manager, reconciliation."""

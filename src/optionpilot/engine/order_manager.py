@@ -1,0 +1,347 @@
+"""The order manager: the only code that changes orders and positions.
+
+Orders get our client order id and are journaled before they are sent, so a retry or a restart can
+never place one twice. A multi-leg order goes whole to an atomic broker; to a legged broker (or one
+with fewer legs allowed) its legs go one by one, buys first, and a leg that fails unwinds the legs
+already filled.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from optionpilot.core.clock import Clock
+from optionpilot.core.errors import BrokerError, IllegalTransition
+from optionpilot.core.ids import AccountId, BrokerOrderId, ClientOrderId, IdMaker, PositionId
+from optionpilot.domain.fills import ExpirySettlement, Fill, OrderUpdate, QuoteHold
+from optionpilot.domain.orders import (
+    Order,
+    OrderLeg,
+    OrderStatus,
+    OrderType,
+    PositionEffect,
+    Side,
+    TimeInForce,
+)
+from optionpilot.domain.positions import PositionEventKind, PositionStatus
+from optionpilot.domain.recommendations import PositionEvent, Rejection
+from optionpilot.engine.book import AccountBook
+from optionpilot.engine.journal import Journal
+from optionpilot.ports.broker import Broker, MultiLegStyle
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _LeggedParent:
+    """Progress of a multi-leg order being sent leg by leg."""
+
+    parent: Order
+    pending: list[OrderLeg]
+    children: list[ClientOrderId] = field(default_factory=list)
+    filled_legs: list[tuple[OrderLeg, int]] = field(default_factory=list)
+    unwinding: bool = False
+
+
+class OrderManager:
+    def __init__(
+        self,
+        account_id: AccountId,
+        broker: Broker,
+        book: AccountBook,
+        ids: IdMaker,
+        clock: Clock,
+        journal: Journal,
+    ) -> None:
+        self.account_id = account_id
+        self.broker = broker
+        self.book = book
+        self.ids = ids
+        self.clock = clock
+        self.journal = journal
+        self.orders: dict[ClientOrderId, Order] = {}
+        self._legged: dict[ClientOrderId, _LeggedParent] = {}
+        self._child_parent: dict[ClientOrderId, ClientOrderId] = {}
+        self.holds: dict[ClientOrderId, str] = {}
+
+    # -- placing -------------------------------------------------------------------------------
+
+    def place(
+        self,
+        legs: Sequence[OrderLeg],
+        quantity: int,
+        *,
+        position_id: PositionId,
+        purpose: str,
+        reason: str,
+        order_type: OrderType = OrderType.LIMIT,
+        limit_price: Decimal | None = None,
+        tif: TimeInForce = TimeInForce.DAY,
+    ) -> Order:
+        order = Order(
+            client_order_id=self.ids.client_order_id(self.account_id),
+            account_id=self.account_id,
+            legs=tuple(legs),
+            quantity=quantity,
+            order_type=order_type,
+            created_at=self.clock.now(),
+            limit_price=limit_price,
+            tif=tif,
+            position_id=position_id,
+            purpose=purpose,
+            reason=reason,
+        )
+        self._store(order)
+        caps = self.broker.capabilities
+        if order.is_multi_leg and (caps.multi_leg is MultiLegStyle.LEGGED or len(order.legs) > caps.max_legs):
+            self._start_legged(order)
+        else:
+            self._send(order)
+        return self.orders[order.client_order_id]
+
+    def _store(self, order: Order) -> None:
+        self.orders[order.client_order_id] = order
+        self.journal.current.orders.append(order)
+
+    def _move(
+        self,
+        cid: ClientOrderId,
+        status: OrderStatus,
+        reason: str = "",
+        *,
+        filled_quantity: int | None = None,
+        broker_order_id: BrokerOrderId | None = None,
+    ) -> Order | None:
+        order = self.orders[cid]
+        if order.status is status and status is not OrderStatus.PARTIALLY_FILLED:
+            return order
+        try:
+            new = order.transition(
+                status,
+                self.clock.now(),
+                reason,
+                filled_quantity=filled_quantity,
+                broker_order_id=broker_order_id,
+            )
+        except IllegalTransition as exc:
+            # A late or duplicate broker report must not corrupt the ledger; it is logged and kept out.
+            log.warning("ignored broker report: %s", exc)
+            return None
+        self._store(new)
+        return new
+
+    def _send(self, order: Order) -> None:
+        self._move(order.client_order_id, OrderStatus.SUBMITTED, "sent to broker")
+        try:
+            self.broker.submit(self.orders[order.client_order_id])
+        except BrokerError as exc:
+            self._move(order.client_order_id, OrderStatus.REJECTED, str(exc))
+            self._on_terminal(self.orders[order.client_order_id])
+
+    def _start_legged(self, parent: Order) -> None:
+        self._move(parent.client_order_id, OrderStatus.SUBMITTED, "sending legs one by one")
+        # Buys first: a short leg must never be left naked if the protective leg fails.
+        pending = sorted(parent.legs, key=lambda leg: 0 if leg.side is Side.BUY else 1)
+        self._legged[parent.client_order_id] = _LeggedParent(self.orders[parent.client_order_id], pending)
+        self._send_next_leg(parent.client_order_id)
+
+    def _send_next_leg(self, parent_id: ClientOrderId) -> None:
+        state = self._legged[parent_id]
+        leg = state.pending.pop(0)
+        child = Order(
+            client_order_id=self.ids.client_order_id(self.account_id),
+            account_id=self.account_id,
+            legs=(leg,),
+            quantity=state.parent.quantity * leg.ratio,
+            order_type=OrderType.MARKET,
+            created_at=self.clock.now(),
+            tif=state.parent.tif,
+            position_id=state.parent.position_id,
+            purpose=state.parent.purpose,
+            reason=state.parent.reason,
+            parent_id=parent_id,
+        )
+        state.children.append(child.client_order_id)
+        self._child_parent[child.client_order_id] = parent_id
+        self._store(child)
+        self._send(child)
+
+    def cancel(self, cid: ClientOrderId, reason: str) -> None:
+        order = self.orders[cid]
+        if order.is_terminal:
+            return
+        if order.status is OrderStatus.NEW:
+            self._move(cid, OrderStatus.CANCELED, reason)
+            return
+        self._move(cid, OrderStatus.PENDING_CANCEL, reason)
+        try:
+            self.broker.cancel(cid)
+        except BrokerError as exc:
+            log.warning("cancel of %s failed: %s", cid, exc)
+
+    def open_orders(self, position_id: PositionId | None = None) -> list[Order]:
+        return [
+            o
+            for o in self.orders.values()
+            if not o.is_terminal and (position_id is None or o.position_id == position_id)
+        ]
+
+    # -- broker events -----------------------------------------------------------------------------
+
+    def process_events(self) -> None:
+        events = self.broker.poll_events()
+        for event in events:
+            if isinstance(event, Fill):
+                self._on_fill(event)
+            elif isinstance(event, OrderUpdate):
+                self._on_update(event)
+            elif isinstance(event, ExpirySettlement):
+                self._on_settlement(event)
+            elif isinstance(event, QuoteHold):
+                self._on_hold(event)
+
+    def _on_fill(self, fill: Fill) -> None:
+        order = self.orders.get(fill.client_order_id)
+        if order is None:
+            log.error("fill %s for unknown order %s", fill.fill_id, fill.client_order_id)
+            return
+        entries, events = self.book.apply_fill(fill, order)
+        records = self.journal.current
+        records.fills.append(fill)
+        records.ledger.extend(entries)
+        records.position_events.extend(events)
+        if order.position_id is not None:
+            records.positions.append(self.book.positions[order.position_id])
+        self.holds.pop(fill.client_order_id, None)
+
+    def _on_update(self, update: OrderUpdate) -> None:
+        if update.client_order_id not in self.orders:
+            log.error("update for unknown order %s", update.client_order_id)
+            return
+        new = self._move(
+            update.client_order_id,
+            update.status,
+            update.reason,
+            filled_quantity=update.filled_quantity,
+            broker_order_id=update.broker_order_id,
+        )
+        if new is not None and new.is_terminal:
+            self._on_terminal(new)
+
+    def _on_hold(self, hold: QuoteHold) -> None:
+        self.holds[hold.client_order_id] = hold.reason
+        order = self.orders.get(hold.client_order_id)
+        self.journal.current.rejections.append(
+            Rejection(
+                ts=hold.ts,
+                stage="broker",
+                rule="quote.untradeable",
+                reason=f"order held: {hold.reason}",
+                underlying=order.underlying if order else "",
+                account_id=self.account_id,
+            )
+        )
+
+    def _on_settlement(self, s: ExpirySettlement) -> None:
+        entries, events = self.book.apply_settlement(s)
+        records = self.journal.current
+        records.settlements.append(s)
+        records.ledger.extend(entries)
+        records.position_events.extend(events)
+        for event in events:
+            records.positions.append(self.book.positions[event.position_id])
+
+    def _on_terminal(self, order: Order) -> None:
+        self.holds.pop(order.client_order_id, None)
+        parent_id = self._child_parent.get(order.client_order_id)
+        if parent_id is not None:
+            self._advance_legged(parent_id, order)
+            return
+        if order.status is not OrderStatus.FILLED and order.filled_quantity == 0 and order.purpose == "entry":
+            self._entry_failed(order)
+
+    def _entry_failed(self, order: Order) -> None:
+        if order.position_id is None:
+            return
+        position = self.book.positions[order.position_id]
+        if position.is_flat and position.status is PositionStatus.OPENING:
+            position.status = PositionStatus.CLOSED
+            position.closed_at = self.clock.now()
+            position.exit_reason = f"entry {order.status.value}: {order.status_reason}"
+            self.journal.current.positions.append(position)
+            self.journal.current.position_events.append(
+                PositionEvent(
+                    self.clock.now(),
+                    position.position_id,
+                    self.account_id,
+                    PositionEventKind.ENTRY_FAILED,
+                    position.exit_reason,
+                )
+            )
+
+    def _advance_legged(self, parent_id: ClientOrderId, child: Order) -> None:
+        state = self._legged[parent_id]
+        if state.unwinding:
+            state.children.remove(child.client_order_id)
+            if not state.children:
+                del self._legged[parent_id]
+            return
+        if child.filled_quantity:
+            state.filled_legs.append((child.legs[0], child.filled_quantity))
+        if child.status is OrderStatus.FILLED and state.pending:
+            self._send_next_leg(parent_id)
+            return
+        if child.status is OrderStatus.FILLED:
+            self._move(
+                parent_id, OrderStatus.FILLED, "all legs filled", filled_quantity=state.parent.quantity
+            )
+            del self._legged[parent_id]
+            return
+        # A leg failed: end the parent with the leg's reason and reverse every leg that filled.
+        reason = f"leg {child.client_order_id} {child.status.value}: {child.status_reason}"
+        parent = self.orders[parent_id]
+        self._move(parent_id, OrderStatus.REJECTED, reason)
+        self.journal.current.rejections.append(
+            Rejection(
+                ts=self.clock.now(),
+                stage="broker",
+                rule="legged.unwind",
+                reason=f"{reason}; unwinding {len(state.filled_legs)} filled leg(s)",
+                underlying=parent.underlying,
+                account_id=self.account_id,
+            )
+        )
+        if not state.filled_legs:
+            del self._legged[parent_id]
+            self._entry_failed(self.orders[parent_id])
+            return
+        state.unwinding = True
+        state.pending = []
+        state.children = []
+        for leg, qty in state.filled_legs:
+            reverse = dataclasses.replace(leg, side=leg.side.opposite, ratio=1, effect=_opposite(leg.effect))
+            unwind = Order(
+                client_order_id=self.ids.client_order_id(self.account_id),
+                account_id=self.account_id,
+                legs=(reverse,),
+                quantity=qty,
+                order_type=OrderType.MARKET,
+                created_at=self.clock.now(),
+                position_id=state.parent.position_id,
+                purpose="unwind",
+                reason=f"unwind of {parent_id} after {reason}",
+                parent_id=parent_id,
+            )
+            state.children.append(unwind.client_order_id)
+            self._child_parent[unwind.client_order_id] = parent_id
+            self._store(unwind)
+        for cid in list(state.children):
+            self._send(self.orders[cid])
+
+
+def _opposite(effect: PositionEffect) -> PositionEffect:
+    return PositionEffect.CLOSE if effect is PositionEffect.OPEN else PositionEffect.OPEN

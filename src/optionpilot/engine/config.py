@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class EngineConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    watchlist_interval_minutes: int = Field(5, ge=1, description="Seed 001: the watchlist is rescored every 5 min")
+    watchlist_interval_minutes: int = Field(5, ge=1, description="Seed 001: rescored every 5 min")
     equity_interval_minutes: int = Field(15, ge=1, description="How often equity and Greeks are recorded")
     warmup_minutes: int = Field(20, ge=0, description="No new entries before SMA20 has a full window")
     entry_cutoff_minutes: int = Field(30, ge=0, description="No new entries this close to the close")

@@ -17,7 +17,7 @@ def test_simulated_clock_moves_forward_only() -> None:
 
 def test_simulated_clock_refuses_naive_times_and_normalises_to_utc() -> None:
     with pytest.raises(ClockError, match="naive"):
-        SimulatedClock(datetime(2026, 1, 5, 14, 30))  # noqa: DTZ001
+        SimulatedClock(datetime(2026, 1, 5, 14, 30))
     ist = timezone(timedelta(hours=5, minutes=30))
     clock = SimulatedClock(datetime(2026, 1, 5, 9, 15, tzinfo=ist))
     assert clock.now().tzinfo is UTC

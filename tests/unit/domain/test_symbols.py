@@ -39,7 +39,7 @@ def test_occ_rejects_bad_symbols_and_strikes() -> None:
     with pytest.raises(DataError, match="not an OCC"):
         parse_occ("SPY2101C370")
     c = OptionContract("SPY", date(2021, 1, 15), Decimal("370.0005"), OptionRight.CALL)
-    with pytest.raises(DataError, match="5.3"):
+    with pytest.raises(DataError, match=r"5\.3"):
         format_occ(c)
 
 

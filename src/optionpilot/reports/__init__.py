@@ -1,0 +1,1 @@
+"""The backtest report: its input model, its metrics, and one self-contained HTML page."""

@@ -1,0 +1,34 @@
+"""Settings of the simulated broker. No seed gives these; the defaults are documented choices."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from optionpilot.adapters.sim.fees import FeesConfig
+from optionpilot.adapters.sim.margin import MarginConfig
+from optionpilot.core.money import ZERO
+
+
+class SimBrokerConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "sim"
+    # Alpaca's multi-leg orders carry 2-4 legs.
+    max_legs: int = Field(default=4, ge=2, le=8)
+    # Adverse slippage on marketable legs: whole ticks plus a fraction of the spread (rounded up to
+    # ticks). Zero by default: crossing the spread is already the main cost of a marketable order.
+    slippage_ticks: int = Field(default=0, ge=0)
+    slippage_spread_fraction: Decimal = Field(default=ZERO, ge=0, le=1)
+    # A quote older than this cannot be traded on; the order holds and says so.
+    max_quote_age_seconds: int = Field(default=120, gt=0)
+    # Buying power held for a working market order above its estimate at the quote, as a fraction of
+    # its gross premium, so a moving quote does not overdraw the account.
+    market_order_reserve: Decimal = Field(default=Decimal("0.05"), ge=0)
+    # Stock orders trade on the last minute bar's close plus/minus this many ticks (no stock quotes).
+    stock_half_spread_ticks: int = Field(default=1, ge=0)
+    # OCC exercise by exception: in the money by at least this much at the close is exercised.
+    itm_threshold: Decimal = Field(default=Decimal("0.01"), gt=0)
+    fees: FeesConfig = Field(default_factory=FeesConfig)
+    margin: MarginConfig = Field(default_factory=MarginConfig)

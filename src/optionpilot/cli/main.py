@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="OptionPilot: automated options trading.")
+from optionpilot.cli.backtest import backtest
+from optionpilot.cli.config_cmd import app as config_app
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="OptionPilot: automated options trading. The default mode is simulation.",
+)
+app.command("backtest")(backtest)
+app.add_typer(config_app, name="config")
+
+
+def _mount_optional() -> None:
+    try:
+        from optionpilot.cli.chain import app as chain_app
+    except ImportError:  # the chain tools ship with the pricing package's readers
+        return
+    app.add_typer(chain_app, name="chain", help="Option-chain tools: Greeks and implied vols for a file.")
+
+
+_mount_optional()
 
 
 def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()

@@ -1,0 +1,127 @@
+"""`optionpilot backtest`: the main job, on the built-in simulator by default."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from optionpilot.app.backtest import build_backtest
+from optionpilot.app.config import OptionPilotConfig
+from optionpilot.app.report_data import report_data
+from optionpilot.app.settings import load_model
+from optionpilot.cli.errors import fail, one_line_errors
+from optionpilot.engine.ticker import Tick
+from optionpilot.reports.html import summary_rows, write_report
+
+console = Console(highlight=False)
+if not console.is_terminal:
+    # Logs and CI have no terminal width; 80 columns would squash the summary table.
+    console = Console(highlight=False, width=160)
+
+
+def _overrides(
+    days: int | None, symbols: str | None, seed: int | None, db: str | None, out: Path | None
+) -> dict[str, Any]:
+    over: dict[str, Any] = {}
+    if days is not None:
+        over.setdefault("market", {})["sessions"] = days
+    if seed is not None:
+        over.setdefault("run", {})["seed"] = seed
+    if db is not None:
+        over.setdefault("run", {})["db"] = db
+    if out is not None:
+        over.setdefault("run", {})["out"] = str(out)
+    return over
+
+
+def backtest(
+    days: Annotated[
+        int | None, typer.Option("--days", min=1, max=400, help="Sessions of 1-minute bars")
+    ] = None,
+    symbols: Annotated[
+        str | None,
+        typer.Option("--symbols", help="Comma-separated underlyings, e.g. SPY,QQQ (default: all 10)"),
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed of the simulator")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML configuration file")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (SQLite default, PostgreSQL)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Directory for the HTML report")] = None,
+) -> None:
+    """Run the whole flow over simulated sessions for every configured account, then write a report."""
+    with one_line_errors():
+        cfg = load_model(OptionPilotConfig, config, overrides=_overrides(days, symbols, seed, db, out))
+        if symbols is not None:
+            wanted = [s.strip().upper() for s in symbols.split(",") if s.strip()]
+            if not wanted:
+                fail("--symbols names no symbol")
+            cfg = cfg.model_copy(update={"market": cfg.market.only(wanted)})
+        _ensure_sqlite_dir(cfg.run.db)
+        bt = build_backtest(cfg)
+        started = time.perf_counter()
+        with Progress(
+            TextColumn("[bold]backtest[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("minutes"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        ) as progress:
+            task = progress.add_task("run", total=bt.ticker.total)
+
+            def advance(_: Tick) -> None:
+                progress.advance(task)
+
+            result = bt.runner.run(on_tick=advance)
+        elapsed = time.perf_counter() - started
+        data = report_data(cfg, bt.run_id)
+        path = write_report(data, Path(cfg.run.out), cfg.report)
+    _print_summary(data_rows=summary_rows(data, cfg.report))
+    console.print(
+        f"{result.bar_events:,} bar-events in {elapsed:.1f}s "
+        f"({result.bar_events / max(elapsed, 1e-9):,.0f}/s); "
+        f"run [bold]{bt.run_id}[/] stored in {_masked(cfg.run.db)}"
+    )
+    for report in result.reconciliation:
+        style = "green" if report.ok else "bold red"
+        console.print(f"[{style}]reconciliation {report.summary()}[/]")
+    console.print(f"report: [bold]{path}[/]")
+    if not result.reconciled:
+        raise typer.Exit(1)
+
+
+def _print_summary(data_rows: list[dict[str, str]]) -> None:
+    if not data_rows:
+        return
+    table = Table(title="Accounts", show_lines=False)
+    for key in data_rows[0]:
+        table.add_column(key, justify="left" if key == "Account" else "right")
+    for row in data_rows:
+        table.add_row(*row.values())
+    console.print(table)
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != "sqlite:///:memory:":
+        Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _masked(url: str) -> str:
+    from optionpilot.persistence.database import mask_url
+
+    return mask_url(url)

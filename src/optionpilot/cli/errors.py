@@ -1,0 +1,27 @@
+"""Turning our errors into one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from optionpilot.core.errors import OptionPilotError
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", markup=True)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    try:
+        yield
+    except OptionPilotError as exc:
+        fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

@@ -1,0 +1,26 @@
+"""One account as the engine runs it: its broker, its book and its order manager, and its trade memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from optionpilot.core.calendars import Market
+from optionpilot.core.ids import AccountId
+from optionpilot.decisions.kelly import ClosedTrade
+from optionpilot.engine.book import AccountBook
+from optionpilot.engine.order_manager import OrderManager
+from optionpilot.ports.broker import Broker
+
+
+@dataclass(slots=True)
+class AccountRuntime:
+    account_id: AccountId
+    name: str
+    market: Market
+    currency: str
+    starting_cash: Decimal
+    broker: Broker
+    book: AccountBook
+    orders: OrderManager
+    closed_trades: list[ClosedTrade] = field(default_factory=list)

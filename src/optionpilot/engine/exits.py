@@ -1,0 +1,150 @@
+"""The position manager stage: every minute, each open position against the exit rules, on its own quote."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from optionpilot.core.money import to_decimal
+from optionpilot.decisions.exits import ExitKind, PositionView, evaluate_exit
+from optionpilot.domain.instruments import OptionContract, Stock
+from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
+from optionpilot.domain.positions import Position, PositionEventKind, PositionLeg, PositionStatus
+from optionpilot.domain.recommendations import PositionEvent
+from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.marks import Marker, option_greeks_one
+from optionpilot.engine.rules import Rules
+from optionpilot.engine.ticker import Tick
+from optionpilot.ports.market_data import MarketData
+from optionpilot.signals.features import Features
+
+STOCK_AGAINST = 0.006  # seed 003: out 0.6% against
+STOCK_WITH = 0.012  # seed 003: take 1.2% with
+
+
+class ExitStage:
+    def __init__(self, market: MarketData, marker: Marker, rules: Rules) -> None:
+        self.market = market
+        self.marker = marker
+        self.rules = rules
+
+    def run(self, tick: Tick, account: AccountRuntime, features: dict[str, Features]) -> None:
+        for position in account.book.open_positions():
+            if account.orders.open_orders(position.position_id):
+                continue
+            if position.status is PositionStatus.CLOSING and not position.is_flat:
+                # The exit order ended without closing it all (rejected, expired): manage it again.
+                position.status = PositionStatus.OPEN
+            if position.status is not PositionStatus.OPEN:
+                continue
+            legs = [leg for leg in position.legs.values() if leg.quantity != 0]
+            options = [leg for leg in legs if isinstance(leg.instrument, OptionContract)]
+            stocks = [leg for leg in legs if isinstance(leg.instrument, Stock)]
+            if len(options) == 1 and not stocks and options[0].quantity > 0:
+                self._option(tick, account, position, options[0], features.get(position.underlying))
+            elif stocks and not options:
+                self._stock(tick, account, position, stocks[0])
+
+    def _option(
+        self, tick: Tick, account: AccountRuntime, position: Position, leg: PositionLeg, f: Features | None
+    ) -> None:
+        contract = leg.instrument
+        assert isinstance(contract, OptionContract)
+        now = tick.now
+        mark = self.marker.option_mark(contract)
+        spot = self.market.spot(contract.underlying)
+        delta, theta = (None, None)
+        if mark is not None:
+            delta, theta = option_greeks_one(self.market, contract, float(mark), now)
+        meta = position.meta
+        direction = meta.get("direction", "bullish")
+        trend = f.trend_state if f is not None else 0
+        flipped = (direction == "bullish" and trend < 0) or (direction == "bearish" and trend > 0)
+        entry_price = Decimal(meta.get("entry_price", str(leg.avg_price)))
+        view = PositionView(
+            trade_style=meta.get("trade_style", "swing_trade"),
+            is_call=contract.is_call,
+            entry_price=entry_price,
+            peak_price=max(position.peak_value, entry_price),
+            option_price=mark,
+            underlying_price=spot,
+            underlying_entry=float(meta.get("underlying_entry", spot)),
+            quantity=leg.quantity,
+            original_quantity=int(meta.get("original_quantity", leg.opened_quantity)),
+            dte=(contract.expiry - self.market.calendar.local_date(now)).days,
+            minutes_held=int((now - position.opened_at).total_seconds() // 60),
+            minutes_to_close=int((tick.session.close - now).total_seconds() // 60),
+            days_held=(
+                self.market.calendar.local_date(now) - self.market.calendar.local_date(position.opened_at)
+            ).days,
+            partials_taken=position.partials_taken,
+            delta=delta,
+            theta_per_day=theta,
+            sma20=f.sma20 if f is not None else None,
+            trend_flipped=flipped,
+            is_long=True,
+        )
+        decision = evaluate_exit(view, self.rules.exits)
+        action = decision.value
+        if action is None:
+            return
+        position.peak_value = action.peak_price
+        if action.kind is ExitKind.HOLD:
+            return
+        qty = leg.quantity if action.kind is ExitKind.CLOSE_ALL else min(action.quantity, leg.quantity)
+        if qty <= 0:
+            return
+        position.partials_taken = action.partials_taken
+        self._close(account, position, leg, qty, decision.reason, decision.rule, now, mark)
+
+    def _stock(self, tick: Tick, account: AccountRuntime, position: Position, leg: PositionLeg) -> None:
+        now = tick.now
+        spot = self.market.spot(leg.instrument.key)
+        entry = float(leg.avg_price)
+        move = (spot - entry) / entry * (1 if leg.quantity > 0 else -1)
+        style = position.meta.get("trade_style", "stock")
+        minutes_to_close = (tick.session.close - now).total_seconds() / 60
+        reason = ""
+        rule = ""
+        if position.meta.get("delivered") == "1":
+            reason, rule = "shares delivered at expiry are not a strategy: sold", "exits.delivered_shares"
+        elif move <= -STOCK_AGAINST:
+            reason, rule = f"stock {move:+.2%} against entry {entry:.2f} (limit -0.6%)", "exits.stock_stop"
+        elif move >= STOCK_WITH:
+            reason, rule = f"stock {move:+.2%} with entry {entry:.2f} (target +1.2%)", "exits.stock_target"
+        elif style != "swing_trade" and minutes_to_close <= self.rules.exits.flat_minutes_before_close:
+            reason, rule = f"flat by the close ({minutes_to_close:.0f} min left)", "exits.flat_by_close"
+        if reason:
+            price = to_decimal(round(spot, 2))
+            self._close(account, position, leg, abs(leg.quantity), reason, rule, now, price)
+
+    def _close(
+        self,
+        account: AccountRuntime,
+        position: Position,
+        leg: PositionLeg,
+        qty: int,
+        reason: str,
+        rule: str,
+        now: datetime,
+        price: Decimal | None,
+    ) -> None:
+        full = qty == abs(leg.quantity) and len([x for x in position.legs.values() if x.quantity]) == 1
+        side = Side.SELL if leg.quantity > 0 else Side.BUY
+        text = f"{rule}: {reason}"
+        if full:
+            position.status = PositionStatus.CLOSING
+            position.exit_reason = text
+        account.orders.journal.current.position_events.append(
+            PositionEvent(
+                now, position.position_id, account.account_id, PositionEventKind.EXIT_SIGNAL, text, qty, price
+            )
+        )
+        account.orders.place(
+            (OrderLeg(leg.instrument, side, 1, PositionEffect.CLOSE),),
+            qty,
+            position_id=position.position_id,
+            purpose="exit" if full else "partial_exit",
+            reason=text,
+            order_type=OrderType.MARKET,
+        )

@@ -1,0 +1,169 @@
+"""The flow of DESIGN.md, one tick at a time: fills, bars and news, exits, entries, marks."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from optionpilot.core.ids import IdMaker
+from optionpilot.core.money import ZERO
+from optionpilot.decisions.kelly import ClosedTrade
+from optionpilot.domain.positions import PositionEventKind
+from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.entries import EntryStage
+from optionpilot.engine.exits import ExitStage
+from optionpilot.engine.journal import Journal
+from optionpilot.engine.marks import Marker, exposure
+from optionpilot.engine.rules import Rules
+from optionpilot.engine.ticker import Tick
+from optionpilot.ports.market_data import MarketData
+from optionpilot.ports.recorder import EquityPoint, ScoredNews
+from optionpilot.ports.sentiment import SentimentScore
+from optionpilot.signals.features import Features, FeatureTracker
+from optionpilot.signals.iv import iv_percentile, iv_rank
+from optionpilot.signals.sentiment import LexiconSentimentModel, SentimentBook
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        market: MarketData,
+        accounts: Sequence[AccountRuntime],
+        journal: Journal,
+        ids: IdMaker,
+        rules: Rules,
+        sentiment_model: LexiconSentimentModel | None = None,
+    ) -> None:
+        self.market = market
+        self.accounts = list(accounts)
+        self.journal = journal
+        self.rules = rules
+        self.trackers: dict[str, FeatureTracker] = {}
+        self.sentiment = SentimentBook(rules.sentiment)
+        self.model = sentiment_model or LexiconSentimentModel()
+        self.marker = Marker(market)
+        self.exits = ExitStage(market, self.marker, rules)
+        self.entries = EntryStage(market, self.marker, rules, ids)
+        self.symbols = [u.symbol for u in market.underlyings()]
+        self.iv_rank: dict[str, float | None] = {}
+        self.iv_percentile: dict[str, float | None] = {}
+        self.atm_iv: dict[str, float] = {}
+        self.bar_events = 0
+        self.news_items = 0
+
+    # -- the tick -----------------------------------------------------------------------------------
+
+    def on_tick(self, tick: Tick) -> None:
+        for account in self.accounts:
+            self._poll(account)
+        if tick.is_first:
+            self._session_start(tick)
+        self._ingest(tick)
+        latest = self._latest_features()
+        for account in self.accounts:
+            self.exits.run(tick, account, latest)
+        if self._may_enter(tick):
+            sentiments = {s: self.sentiment.get(s, tick.now) for s in self.symbols}
+            self.entries.run(tick, self.accounts, latest, sentiments, self.atm_iv, self.journal.current)
+        if tick.is_last or tick.minute_index % self.rules.engine.equity_interval_minutes == 0:
+            self._mark(tick)
+
+    def finish(self) -> None:
+        """After the last tick: collect what the brokers still report (fills, expiries) and mark once more."""
+        for account in self.accounts:
+            self._poll(account)
+
+    def _poll(self, account: AccountRuntime) -> None:
+        records = self.journal.current
+        before = len(records.position_events)
+        account.orders.process_events()
+        for event in records.position_events[before:]:
+            if event.account_id == account.account_id and event.kind in (
+                PositionEventKind.CLOSED,
+                PositionEventKind.EXERCISED,
+                PositionEventKind.EXPIRED,
+                PositionEventKind.ASSIGNED,
+            ):
+                position = account.book.positions[event.position_id]
+                if position.closed_at is not None and position.entry_cost > 0:
+                    account.closed_trades.append(
+                        ClosedTrade(
+                            position.closed_at, position.realized_pnl - position.fees, position.entry_cost
+                        )
+                    )
+                if event.kind is PositionEventKind.EXERCISED and not position.is_flat:
+                    position.meta["delivered"] = "1"
+
+    def _session_start(self, tick: Tick) -> None:
+        day = tick.session.day
+        for symbol in self.symbols:
+            history = self.market.atm_iv_history(symbol, day, self.rules.iv.lookback_sessions + 1)
+            if history.size == 0 or not math.isfinite(float(history[-1])):
+                self.iv_rank[symbol] = None
+                self.iv_percentile[symbol] = None
+                continue
+            current = float(history[-1])
+            self.atm_iv[symbol] = current
+            self.iv_rank[symbol] = iv_rank(current, history[:-1], self.rules.iv)
+            self.iv_percentile[symbol] = iv_percentile(current, history[:-1], self.rules.iv)
+
+    def _ingest(self, tick: Tick) -> None:
+        bars = self.market.bars_between(tick.since, tick.now)
+        self.bar_events += len(bars)
+        for bar in bars:
+            tracker = self.trackers.get(bar.symbol)
+            if tracker is None:
+                tracker = self.trackers[bar.symbol] = FeatureTracker(bar.symbol, self.rules.features)
+            tracker.update(
+                bar,
+                asof=tick.now,
+                iv_rank=self.iv_rank.get(bar.symbol),
+                iv_percentile=self.iv_percentile.get(bar.symbol),
+            )
+        news = self.market.news_between(tick.since, tick.now)
+        if not news:
+            return
+        scores = self.model.score([n.headline for n in news])
+        for item, s in zip(news, scores, strict=True):
+            self.sentiment.add(item.ts, item.tickers, s)
+            self.journal.current.news.append(
+                ScoredNews(item, SentimentScore(s.label, s.score, s.confidence, s.model))
+            )
+        self.news_items += len(news)
+
+    def _latest_features(self) -> dict[str, Features]:
+        out: dict[str, Features] = {}
+        for symbol, tracker in self.trackers.items():
+            if tracker.last is not None:
+                out[symbol] = tracker.last
+        return out
+
+    def _may_enter(self, tick: Tick) -> bool:
+        cfg = self.rules.engine
+        minutes_left = (tick.session.close - tick.now).total_seconds() / 60
+        return (
+            tick.minute_index % cfg.watchlist_interval_minutes == 0
+            and tick.minute_index >= cfg.warmup_minutes
+            and minutes_left >= cfg.entry_cutoff_minutes
+        )
+
+    def _mark(self, tick: Tick) -> None:
+        for account in self.accounts:
+            positions = account.book.open_positions()
+            marks = self.marker.marks(positions)
+            greeks = self.marker.greeks(positions, marks, tick.now)
+            equity = account.book.equity(marks)
+            self.journal.current.equity.append(
+                EquityPoint(
+                    account_id=account.account_id,
+                    ts=tick.now,
+                    cash=account.book.cash,
+                    equity=equity,
+                    delta=greeks.delta,
+                    gamma=greeks.gamma,
+                    vega=greeks.vega,
+                    theta=greeks.theta,
+                    exposure=exposure(positions, marks) if positions else ZERO,
+                )
+            )

@@ -1,0 +1,83 @@
+"""The runner: drives the pipeline from the ticker, one unit of work per tick, for any mode."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from optionpilot.core.clock import Clock
+from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.journal import Journal
+from optionpilot.engine.pipeline import Pipeline
+from optionpilot.engine.reconciliation import ReconciliationReport, reconcile
+from optionpilot.engine.ticker import Tick, Ticker
+from optionpilot.ports.recorder import Recorder, RunInfo
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    run_id: str
+    ticks: int
+    bar_events: int
+    reconciliation: tuple[ReconciliationReport, ...]
+
+    @property
+    def reconciled(self) -> bool:
+        return all(r.ok for r in self.reconciliation)
+
+
+class Runner:
+    def __init__(
+        self,
+        *,
+        info: RunInfo,
+        clock: Clock,
+        ticker: Ticker,
+        accounts: Sequence[AccountRuntime],
+        pipeline: Pipeline,
+        journal: Journal,
+        recorder: Recorder,
+    ) -> None:
+        self.info = info
+        self.clock = clock
+        self.ticker = ticker
+        self.accounts = list(accounts)
+        self.pipeline = pipeline
+        self.journal = journal
+        self.recorder = recorder
+
+    def run(self, on_tick: Callable[[Tick], None] | None = None) -> RunResult:
+        self.recorder.start_run(self.info)
+        self.journal.begin(self.clock.now())
+        for account in self.accounts:
+            self.journal.current.ledger.append(account.book.deposit)
+        self._check_reconciled("start")
+        self.journal.commit()
+        ticks = 0
+        for tick in self.ticker:
+            self.journal.begin(tick.now)
+            self.pipeline.on_tick(tick)
+            self.journal.commit()
+            ticks += 1
+            if on_tick is not None:
+                on_tick(tick)
+        self.journal.begin(self.clock.now())
+        self.pipeline.finish()
+        self.journal.commit()
+        reports = tuple(reconcile(a.book, a.broker) for a in self.accounts)
+        summary = {
+            "ticks": ticks,
+            "bar_events": self.pipeline.bar_events,
+            "reconciliation": {r.account_id: r.summary() for r in reports},
+        }
+        self.recorder.finish_run(self.info.run_id, self.clock.now(), json.dumps(summary))
+        return RunResult(self.info.run_id, ticks, self.pipeline.bar_events, reports)
+
+    def _check_reconciled(self, when: str) -> None:
+        for account in self.accounts:
+            report = reconcile(account.book, account.broker)
+            if not report.ok:
+                from optionpilot.core.errors import ReconciliationError
+
+                raise ReconciliationError(f"at {when}: {report.summary()}")

@@ -1,0 +1,300 @@
+"""The SQL recorder: every tick's records in one transaction, with Core executemany inserts for speed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from optionpilot.core.errors import PersistenceError
+from optionpilot.domain.orders import OrderStatus
+from optionpilot.persistence import rows as r
+from optionpilot.persistence import tables as t
+from optionpilot.persistence.database import DatabaseConfig, create_engine, mask_url
+from optionpilot.persistence.migrate import upgrade_engine
+from optionpilot.persistence.scan_records import (
+    AllocationRecord,
+    IvPoint,
+    StrategyCandidateRecord,
+    allocation_row,
+    candidate_row,
+    iv_row,
+)
+from optionpilot.ports.recorder import RunInfo, TickRecords
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+@dataclass(slots=True)
+class _TickRows:
+    ts: datetime
+    batches: list[tuple[Any, list[r.Row]]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(rows) for _, rows in self.batches)
+
+
+class _Statements:
+    """Insert and upsert statements for one dialect, built once; upserts know their keys."""
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        self.upsert_keys: dict[int, list[str]] = {}
+        self.news = self._insert(t.news).on_conflict_do_nothing(index_elements=["run_id", "news_id"])
+        self.upsert_keys[id(self.news)] = ["run_id", "news_id"]
+        self.signals = t.signals.insert()
+        self.recommendations = t.recommendations.insert()
+        self.rejections = t.rejections.insert()
+        self.orders = t.orders.insert()
+        self.order_upsert = self._upsert(t.orders, ["client_order_id"], keep=("run_id", "created_at"))
+        self.order_events = t.order_events.insert()
+        self.fills = t.fills.insert()
+        self.settlements = t.settlements.insert()
+        self.ledger = t.ledger_entries.insert()
+        self.position_upsert = self._upsert(t.positions, ["run_id", "position_id"])
+        self.leg_upsert = self._upsert(t.position_legs, ["run_id", "position_id", "instrument_key"])
+        self.position_events = t.position_events.insert()
+        self.equity = t.equity_points.insert()
+        self.iv_upsert = self._upsert(t.iv_history, ["symbol", "day", "source"], keep=("run_id",))
+
+    def _insert(self, table: sa.Table) -> Any:
+        return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
+
+    def _upsert(self, table: sa.Table, keys: list[str], keep: tuple[str, ...] = ()) -> Any:
+        stmt = self._insert(table)
+        changing = {
+            c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys and c.name not in keep
+        }
+        upsert = stmt.on_conflict_do_update(index_elements=keys, set_=changing)
+        self.upsert_keys[id(upsert)] = keys
+        return upsert
+
+    def merge(self, ticks: list[_TickRows]) -> list[tuple[Any, list[r.Row]]]:
+        """One executemany per statement for several ticks, keeping each tick's table order.
+
+        Rows of an upsert are reduced to the last per key: PostgreSQL refuses to touch one row twice in a
+        single multi-row insert, and the last state is the current one anyway.
+        """
+        merged: dict[int, tuple[Any, list[r.Row]]] = {}
+        for tick in ticks:
+            for stmt, rows in tick.batches:
+                merged.setdefault(id(stmt), (stmt, []))[1].extend(rows)
+        out: list[tuple[Any, list[r.Row]]] = []
+        for key, (stmt, rows) in merged.items():
+            keys = self.upsert_keys.get(key)
+            if keys is not None:
+                rows = list({tuple(row[k] for k in keys): row for row in rows}.values())
+            out.append((stmt, rows))
+        return out
+
+
+class SqlRecorder:
+    """The `Recorder` port on SQLite or PostgreSQL.
+
+    `record` stores a tick in one transaction; with `ticks_per_transaction` > 1 it buffers whole ticks and
+    `flush` (called when the buffer is full, by `finish_run` and by `close`) commits them together. Should
+    that batch fail, each tick is retried alone, so every tick is still stored entirely or not at all.
+    """
+
+    def __init__(self, url: str, config: DatabaseConfig | None = None, *, migrate: bool = True) -> None:
+        self.config = config or DatabaseConfig(url=url)
+        self.url = url
+        self.engine: Engine = create_engine(url, self.config)
+        if migrate:
+            upgrade_engine(self.engine)
+        self._sql = _Statements(self.engine.dialect.name)
+        self._run_id: str | None = None
+        self._buffer: list[_TickRows] = []
+        self.rows_written = 0
+        self.ticks_written = 0
+
+    # -- the Recorder port ------------------------------------------------------------------------------
+
+    def start_run(self, info: RunInfo) -> None:
+        run = {
+            "run_id": info.run_id,
+            "mode": info.mode,
+            "seed": info.seed,
+            "started_at": info.started_at,
+            "ended_at": None,
+            "config_json": info.config_json,
+            "summary_json": None,
+        }
+        accounts = [
+            {"run_id": info.run_id, "account_id": aid, "name": name, "starting_cash": cash, "currency": ccy}
+            for aid, name, cash, ccy in info.accounts
+        ]
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(t.runs.insert(), [run])
+                if accounts:
+                    conn.execute(t.accounts.insert(), accounts)
+        except SQLAlchemyError as exc:
+            raise PersistenceError(
+                f"cannot start run {info.run_id} in {mask_url(self.url)}: {_one_line(exc)}"
+            ) from exc
+        self._run_id = info.run_id
+
+    def record(self, records: TickRecords) -> None:
+        """Convert the tick now (a bad value fails here, naming the record), store it per the buffer size."""
+        if records.is_empty():
+            return
+        self._buffer.append(self._rows(self._require_run(), records))
+        if len(self._buffer) >= self.config.ticks_per_transaction:
+            self.flush()
+
+    def finish_run(self, run_id: str, ended_at: datetime, summary_json: str) -> None:
+        self.flush()
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(
+                    t.runs.update()
+                    .where(t.runs.c.run_id == run_id)
+                    .values(ended_at=ended_at, summary_json=summary_json)
+                )
+        except SQLAlchemyError as exc:
+            raise PersistenceError(f"cannot finish run {run_id}: {_one_line(exc)}") from exc
+        if result.rowcount != 1:
+            raise PersistenceError(f"cannot finish run {run_id}: no such run in {mask_url(self.url)}")
+
+    # -- buffering --------------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Commit every buffered tick; raises PersistenceError naming the ticks that could not be stored."""
+        if not self._buffer:
+            return
+        ticks, self._buffer = self._buffer, []
+        try:
+            with self.engine.begin() as conn:
+                for stmt, rows in self._sql.merge(ticks):
+                    conn.execute(stmt, rows)
+        except SQLAlchemyError as exc:
+            if len(ticks) == 1:
+                raise self._tick_error(ticks[0], exc) from exc
+            self._retry_one_by_one(ticks)
+            return
+        self._count(ticks)
+
+    def _retry_one_by_one(self, ticks: list[_TickRows]) -> None:
+        failures: list[tuple[_TickRows, SQLAlchemyError]] = []
+        for tick in ticks:
+            try:
+                with self.engine.begin() as conn:
+                    self._write(conn, tick)
+            except SQLAlchemyError as exc:
+                failures.append((tick, exc))
+            else:
+                self._count([tick])
+        if failures:
+            first, cause = failures[0]
+            others = f" (and {len(failures) - 1} more ticks)" if len(failures) > 1 else ""
+            raise self._tick_error(first, cause, others) from cause
+
+    def _tick_error(self, tick: _TickRows, exc: SQLAlchemyError, more: str = "") -> PersistenceError:
+        return PersistenceError(
+            f"tick {tick.ts.isoformat()}{more} not stored in {mask_url(self.url)}: {_one_line(exc)}"
+        )
+
+    def _count(self, ticks: list[_TickRows]) -> None:
+        self.ticks_written += len(ticks)
+        self.rows_written += sum(tick.count for tick in ticks)
+
+    @property
+    def pending_ticks(self) -> int:
+        return len(self._buffer)
+
+    # -- records outside the tick flow ------------------------------------------------------------------
+
+    def record_iv_history(self, points: Sequence[IvPoint], run_id: str | None = None) -> None:
+        """Insert or refresh daily ATM IV (one row per symbol, day and source)."""
+        self._write_now([(self._sql.iv_upsert, [iv_row(run_id, p) for p in points])], "IV history")
+
+    def record_candidates(self, candidates: Sequence[StrategyCandidateRecord]) -> None:
+        run_id = self._require_run()
+        self._write_now(
+            [(t.strategy_candidates.insert(), [candidate_row(run_id, c) for c in candidates])], "candidates"
+        )
+
+    def record_allocations(self, allocations: Sequence[AllocationRecord]) -> None:
+        run_id = self._require_run()
+        self._write_now(
+            [(t.allocations.insert(), [allocation_row(run_id, a) for a in allocations])], "allocations"
+        )
+
+    def _write_now(self, batches: list[tuple[Any, list[r.Row]]], what: str) -> None:
+        try:
+            with self.engine.begin() as conn:
+                for stmt, rows in batches:
+                    if rows:
+                        conn.execute(stmt, rows)
+        except SQLAlchemyError as exc:
+            raise PersistenceError(f"{what} not stored in {mask_url(self.url)}: {_one_line(exc)}") from exc
+
+    # -- lifecycle --------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self.engine.dispose()
+
+    def __enter__(self) -> SqlRecorder:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- internals --------------------------------------------------------------------------------------
+
+    def _require_run(self) -> str:
+        if self._run_id is None:
+            raise PersistenceError("record called before start_run: no run to record into")
+        return self._run_id
+
+    def _write(self, conn: Connection, tick: _TickRows) -> None:
+        for stmt, rows in tick.batches:
+            conn.execute(stmt, rows)
+
+    def _rows(self, run_id: str, rec: TickRecords) -> _TickRows:
+        """Tables in dependency order: an order is stored before its fills, a position before its events."""
+        tick = _TickRows(rec.ts)
+
+        def add(stmt: Any, rows: list[r.Row]) -> None:
+            if rows:
+                tick.batches.append((stmt, rows))
+
+        add(self._sql.news, [r.news_row(run_id, n) for n in rec.news])
+        add(self._sql.signals, [r.signal_row(run_id, s) for s in rec.signals])
+        add(self._sql.recommendations, [r.recommendation_row(run_id, x) for x in rec.recommendations])
+        add(self._sql.rejections, [r.rejection_row(run_id, x) for x in rec.rejections])
+        latest = {o.client_order_id: o for o in rec.orders}
+        new_ids = {o.client_order_id for o in rec.orders if o.status is OrderStatus.NEW}
+        # A NEW order is a plain insert, so a client order id already in the database fails the tick.
+        add(self._sql.orders, [r.order_row(run_id, o) for cid, o in latest.items() if cid in new_ids])
+        add(
+            self._sql.order_upsert,
+            [r.order_row(run_id, o) for cid, o in latest.items() if cid not in new_ids],
+        )
+        add(self._sql.order_events, [r.order_event_row(run_id, o) for o in rec.orders])
+        add(self._sql.fills, [r.fill_row(run_id, f) for f in rec.fills])
+        add(self._sql.settlements, [r.settlement_row(run_id, s) for s in rec.settlements])
+        add(self._sql.ledger, [r.ledger_row(run_id, e) for e in rec.ledger])
+        positions = {p.position_id: p for p in rec.positions}
+        add(self._sql.position_upsert, [r.position_row(run_id, p, rec.ts) for p in positions.values()])
+        add(self._sql.leg_upsert, [leg for p in positions.values() for leg in r.position_leg_rows(run_id, p)])
+        add(self._sql.position_events, [r.position_event_row(run_id, e) for e in rec.position_events])
+        add(self._sql.equity, [r.equity_row(run_id, p) for p in rec.equity])
+        return tick

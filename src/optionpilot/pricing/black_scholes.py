@@ -1,4 +1,8 @@
-"""Black-Scholes-Merton with continuous dividend yield, vectorized in numpy (the reference implementation)."""
+"""Black-Scholes-Merton with continuous dividend yield, vectorized in numpy (the reference implementation).
+
+`optionpilot.pricing.bs_price` and `bs_greeks` are the compiled versions, tested against these.
+A NaN or negative volatility gives NaN, never a number.
+"""
 
 from __future__ import annotations
 
@@ -28,23 +32,7 @@ class Greeks(NamedTuple):
 def bs_price(
     S: ArrayLike, K: ArrayLike, T: ArrayLike, r: ArrayLike, q: ArrayLike, sigma: ArrayLike, is_call: ArrayLike
 ) -> F64:
-    s, k, t, rr, qq, v, c = np.broadcast_arrays(
-        *(np.asarray(a, dtype=np.float64) for a in (S, K, T, r, q, sigma)), np.asarray(is_call, dtype=bool)
-    )
-    sqrt_t = np.sqrt(np.maximum(t, 0.0))
-    vol = v * sqrt_t
-    df_r = np.exp(-rr * t)
-    df_q = np.exp(-qq * t)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        d1 = (np.log(s / k) + (rr - qq) * t) / vol + 0.5 * vol
-    d2 = d1 - vol
-    call = s * df_q * ndtr(d1) - k * df_r * ndtr(d2)
-    put = k * df_r * ndtr(-d2) - s * df_q * ndtr(-d1)
-    price = np.where(c, call, put)
-    # At expiry or zero vol the price is the discounted intrinsic value of the forward.
-    fwd_intrinsic = np.where(c, np.maximum(s * df_q - k * df_r, 0.0), np.maximum(k * df_r - s * df_q, 0.0))
-    out = np.where(vol > 0, price, fwd_intrinsic)
-    return np.asarray(out, dtype=np.float64)
+    return bs_greeks(S, K, T, r, q, sigma, is_call).price
 
 
 def bs_greeks(
@@ -53,6 +41,7 @@ def bs_greeks(
     s, k, t, rr, qq, v, c = np.broadcast_arrays(
         *(np.asarray(a, dtype=np.float64) for a in (S, K, T, r, q, sigma)), np.asarray(is_call, dtype=bool)
     )
+    sign = np.where(c, 1.0, -1.0)
     sqrt_t = np.sqrt(np.maximum(t, 0.0))
     vol = v * sqrt_t
     df_r = np.exp(-rr * t)
@@ -62,26 +51,28 @@ def bs_greeks(
         d2 = d1 - vol
         pdf1 = _pdf(d1)
         gamma = df_q * pdf1 / (s * vol)
-    nd1, nd2 = ndtr(d1), ndtr(d2)
-    call = s * df_q * nd1 - k * df_r * nd2
-    put = call - s * df_q + k * df_r
-    price = np.where(c, call, put)
-    delta = np.where(c, df_q * nd1, df_q * (nd1 - 1.0))
-    vega = s * df_q * pdf1 * sqrt_t
-    with np.errstate(divide="ignore", invalid="ignore"):
-        common = -s * df_q * pdf1 * v / (2.0 * sqrt_t)
-    theta_call = common - rr * k * df_r * nd2 + qq * s * df_q * nd1
-    theta_put = common + rr * k * df_r * (1.0 - nd2) - qq * s * df_q * (1.0 - nd1)
-    theta = np.where(c, theta_call, theta_put)
-    rho = np.where(c, k * t * df_r * nd2, -k * t * df_r * (1.0 - nd2))
+        # Each side from its own CDFs (no put-call parity), so deep out-of-the-money values keep their digits.
+        n1, n2 = ndtr(sign * d1), ndtr(sign * d2)
+        price = sign * (s * df_q * n1 - k * df_r * n2)
+        delta = sign * df_q * n1
+        vega = s * df_q * pdf1 * sqrt_t
+        theta = -s * df_q * pdf1 * v / (2.0 * sqrt_t) - sign * rr * k * df_r * n2 + sign * qq * s * df_q * n1
+        rho = sign * k * t * df_r * n2
     live = vol > 0
-    itm = np.where(c, s * df_q > k * df_r, s * df_q < k * df_r)
+    # At expiry or zero vol the value is the discounted intrinsic value of the forward.
+    fwd = sign * (s * df_q - k * df_r)
+    dead = (vol == 0) & ~np.isnan(fwd)
     zero = np.zeros_like(s)
+    nan = np.full_like(s, np.nan)
+
+    def pick(live_value: F64, dead_value: F64) -> F64:
+        return np.asarray(np.where(live, live_value, np.where(dead, dead_value, nan)), dtype=np.float64)
+
     return Greeks(
-        price=np.where(live, price, bs_price(s, k, t, rr, qq, v, c)),
-        delta=np.where(live, delta, np.where(itm, np.where(c, df_q, -df_q), zero)),
-        gamma=np.where(live, gamma, zero),
-        vega=np.where(live, vega, zero),
-        theta=np.where(live, theta, zero),
-        rho=np.where(live, rho, zero),
+        price=pick(price, np.maximum(fwd, 0.0)),
+        delta=pick(delta, np.where(fwd > 0, sign * df_q, zero)),
+        gamma=pick(gamma, zero),
+        vega=pick(vega, zero),
+        theta=pick(theta, zero),
+        rho=pick(rho, zero),
     )

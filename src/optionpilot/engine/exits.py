@@ -18,9 +18,6 @@ from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData
 from optionpilot.signals.features import Features
 
-STOCK_AGAINST = 0.006  # seed 003: out 0.6% against
-STOCK_WITH = 0.012  # seed 003: take 1.2% with
-
 
 class ExitStage:
     def __init__(self, market: MarketData, marker: Marker, rules: Rules) -> None:
@@ -99,6 +96,7 @@ class ExitStage:
 
     def _stock(self, tick: Tick, account: AccountRuntime, position: Position, leg: PositionLeg) -> None:
         now = tick.now
+        cfg = self.rules.exits
         spot = self.market.spot(leg.instrument.key)
         entry = float(leg.avg_price)
         move = (spot - entry) / entry * (1 if leg.quantity > 0 else -1)
@@ -108,11 +106,13 @@ class ExitStage:
         rule = ""
         if position.meta.get("delivered") == "1":
             reason, rule = "shares delivered at expiry are not a strategy: sold", "exits.delivered_shares"
-        elif move <= -STOCK_AGAINST:
-            reason, rule = f"stock {move:+.2%} against entry {entry:.2f} (limit -0.6%)", "exits.stock_stop"
-        elif move >= STOCK_WITH:
-            reason, rule = f"stock {move:+.2%} with entry {entry:.2f} (target +1.2%)", "exits.stock_target"
-        elif style != "swing_trade" and minutes_to_close <= self.rules.exits.flat_minutes_before_close:
+        elif move <= -cfg.underlying_stop:
+            reason = f"stock {move:+.2%} against entry {entry:.2f} (stop -{cfg.underlying_stop:.1%})"
+            rule = "exits.stock_stop"
+        elif move >= cfg.underlying_target:
+            reason = f"stock {move:+.2%} with entry {entry:.2f} (target +{cfg.underlying_target:.1%})"
+            rule = "exits.stock_target"
+        elif style != "swing_trade" and minutes_to_close <= cfg.flat_minutes_before_close:
             reason, rule = f"flat by the close ({minutes_to_close:.0f} min left)", "exits.flat_by_close"
         if reason:
             price = to_decimal(round(spot, 2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from optionpilot.adapters.sim.broker import SimulatedBroker
 from optionpilot.adapters.sim.market import SimulatedMarket
 from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.settings import masked_dump
-from optionpilot.core.calendars import MARKETS, calendar_for
+from optionpilot.core.calendars import MARKETS, Market, Session, calendar_for
 from optionpilot.core.clock import SimulatedClock
 from optionpilot.core.errors import ConfigError
 from optionpilot.core.ids import AccountId, IdMaker
@@ -25,6 +26,7 @@ from optionpilot.engine.ticker import BacktestTicker
 from optionpilot.persistence.database import DatabaseConfig
 from optionpilot.persistence.read_models import ReadModels
 from optionpilot.persistence.recorder import SqlRecorder
+from optionpilot.ports.market_data import MarketData
 from optionpilot.ports.recorder import Recorder, RunInfo
 
 
@@ -33,7 +35,7 @@ class Backtest:
     run_id: str
     config: OptionPilotConfig
     clock: SimulatedClock
-    market: SimulatedMarket
+    market: MarketData
     accounts: list[AccountRuntime]
     pipeline: Pipeline
     runner: Runner
@@ -66,42 +68,60 @@ def run_id_for(config: OptionPilotConfig) -> str:
     return f"bt-s{config.run.seed}-{m.end:%Y%m%d}-{m.sessions}d-{len(m.profiles)}u"
 
 
-def build_backtest(
-    config: OptionPilotConfig, *, recorder: Recorder | None = None, run_id: str | None = None
-) -> Backtest:
+@dataclass(frozen=True, slots=True)
+class MarketSource:
+    """Where a backtest's market comes from: the simulator by default, or replayed files.
+
+    `open` gets the backtest's clock and returns the market; `sessions` are the sessions to replay;
+    `step_minutes` is how often the engine looks (1 for minute data, a session's length for daily data).
+    """
+
+    market: Market
+    sessions: list[Session]
+    open: Callable[[SimulatedClock], MarketData]
+    step_minutes: int = 1
+    label: str = "simulator"
+
+
+def simulator_source(config: OptionPilotConfig) -> MarketSource:
     market_cfg = config.market
+    sessions = calendar_for(market_cfg.market).sessions_ending(market_cfg.end, market_cfg.sessions)
+    return MarketSource(
+        market_cfg.market, sessions, lambda clock: SimulatedMarket(market_cfg, clock, config.run.seed)
+    )
+
+
+def build_backtest(
+    config: OptionPilotConfig,
+    *,
+    source: MarketSource | None = None,
+    recorder: Recorder | None = None,
+    run_id: str | None = None,
+) -> Backtest:
+    src = source or simulator_source(config)
     for account in config.accounts:
         if account.broker != "sim":
             raise ConfigError(
                 f"accounts.{account.name}.broker: a backtest trades only on the simulated broker"
             )
-        if account.market is not market_cfg.market:
-            raise ConfigError(
-                f"accounts.{account.name}.market is {account.market}, "
-                f"the simulated market is {market_cfg.market}"
-            )
+        if account.market is not src.market:
+            raise ConfigError(f"accounts.{account.name}.market is {account.market}, the data is {src.market}")
+    if not src.sessions:
+        raise ConfigError(f"{src.label}: no trading session to replay")
     # A backtest commits 100 ticks per transaction; each tick is still all-or-nothing (see SqlRecorder).
     rec = (
         recorder
         if recorder is not None
         else SqlRecorder(config.run.db, DatabaseConfig(url=config.run.db, ticks_per_transaction=100))
     )
-    rid = run_id or _unique(run_id_for(config), rec)
+    rid = run_id or _unique(run_id_for(config) if source is None else f"bt-{src.label}", rec)
     ids = IdMaker(rid)
     # The clock starts a minute before the first session's open.
-    calendar = calendar_for(market_cfg.market)
-    sessions = calendar.sessions_ending(market_cfg.end, market_cfg.sessions)
-    start = sessions[0].open - timedelta(minutes=1)
-    clock = SimulatedClock(start)
-    market = SimulatedMarket(market_cfg, clock, config.run.seed)
-    # A backtest commits 100 ticks per transaction; each tick is still all-or-nothing (see SqlRecorder).
-    rec = (
-        recorder
-        if recorder is not None
-        else SqlRecorder(config.run.db, DatabaseConfig(url=config.run.db, ticks_per_transaction=100))
-    )
+    sessions = src.sessions
+    clock = SimulatedClock(sessions[0].open - timedelta(minutes=1))
+    market = src.open(clock)
     journal = Journal(rec)
-    currency = MARKETS[market_cfg.market].currency
+    currency = MARKETS[src.market].currency
     accounts: list[AccountRuntime] = []
     for account in config.accounts:
         aid = AccountId(account.name)
@@ -122,7 +142,7 @@ def build_backtest(
             )
         )
     pipeline = Pipeline(market=market, accounts=accounts, journal=journal, ids=ids, rules=rules_from(config))
-    ticker = BacktestTicker(clock, sessions)
+    ticker = BacktestTicker(clock, sessions, src.step_minutes)
     info = RunInfo(
         run_id=rid,
         mode="backtest",

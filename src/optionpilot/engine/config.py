@@ -14,4 +14,5 @@ class EngineConfig(BaseModel):
     entry_cutoff_minutes: int = Field(30, ge=0, description="No new entries this close to the close")
     max_signals_per_tick: int = Field(3, ge=1, description="Top-N of the watchlist that may trade per look")
     chain_max_dte: int = Field(45, ge=1, description="Widest expiry window a chain request asks for")
+    entry_order_ttl_minutes: int = Field(3, ge=1, description="Cancel an entry limit not filled by then")
     record_signals: bool = Field(True, description="Store every signal (also those no account acted on)")

@@ -67,6 +67,7 @@ class OrderManager:
         self._legged: dict[ClientOrderId, _LeggedParent] = {}
         self._child_parent: dict[ClientOrderId, ClientOrderId] = {}
         self.holds: dict[ClientOrderId, str] = {}
+        self._cancel_reasons: dict[ClientOrderId, str] = {}
 
     # -- placing -------------------------------------------------------------------------------
 
@@ -178,6 +179,7 @@ class OrderManager:
             self._move(cid, OrderStatus.CANCELED, reason)
             return
         self._move(cid, OrderStatus.PENDING_CANCEL, reason)
+        self._cancel_reasons[cid] = reason
         try:
             self.broker.cancel(cid)
         except BrokerError as exc:
@@ -271,7 +273,8 @@ class OrderManager:
         if position.is_flat and position.status is PositionStatus.OPENING:
             position.status = PositionStatus.CLOSED
             position.closed_at = self.clock.now()
-            position.exit_reason = f"entry {order.status.value}: {order.status_reason}"
+            why = self._cancel_reasons.get(order.client_order_id, order.status_reason)
+            position.exit_reason = f"entry {order.status.value}: {why}"
             self.journal.current.positions.append(position)
             self.journal.current.position_events.append(
                 PositionEvent(

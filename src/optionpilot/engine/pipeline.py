@@ -57,6 +57,7 @@ class Pipeline:
     def on_tick(self, tick: Tick) -> None:
         for account in self.accounts:
             self._poll(account)
+            self._expire_entries(tick, account)
         if tick.is_first:
             self._session_start(tick)
         self._ingest(tick)
@@ -86,7 +87,8 @@ class Pipeline:
                 PositionEventKind.ASSIGNED,
             ):
                 position = account.book.positions[event.position_id]
-                if position.closed_at is not None and position.entry_cost > 0:
+                # Kelly sizes option premium, so only option trades feed its win rate and payoffs.
+                if position.closed_at is not None and position.entry_cost > 0 and position.option_legs():
                     account.closed_trades.append(
                         ClosedTrade(
                             position.closed_at, position.realized_pnl - position.fees, position.entry_cost
@@ -94,6 +96,18 @@ class Pipeline:
                     )
                 if event.kind is PositionEventKind.EXERCISED and not position.is_flat:
                     position.meta["delivered"] = "1"
+
+    def _expire_entries(self, tick: Tick, account: AccountRuntime) -> None:
+        """An entry limit the market ran away from is stale: cancel it rather than chase or fill late."""
+        ttl = self.rules.engine.entry_order_ttl_minutes
+        for order in account.orders.open_orders():
+            if order.purpose != "entry" or order.parent_id is not None:
+                continue
+            age = (tick.now - order.created_at).total_seconds() / 60
+            if age >= ttl and order.status.value != "pending_cancel":
+                account.orders.cancel(
+                    order.client_order_id, f"entry limit {order.limit_price} not filled within {ttl} min"
+                )
 
     def _session_start(self, tick: Tick) -> None:
         day = tick.session.day

@@ -43,6 +43,10 @@ class BacktestTicker:
         self._step = step_minutes
 
     @property
+    def sessions(self) -> list[Session]:
+        return list(self._sessions)
+
+    @property
     def total(self) -> int:
         return sum(len(self._marks(s)) for s in self._sessions)
 

@@ -344,3 +344,22 @@ def propose_roll(v: PositionView, config: ExitConfig | None = None) -> Decision[
             "exits.roll_out",
         )
     return Decision.no(f"short at {v.dte} DTE, not at risk or not yet due", "exits.roll_none")
+
+
+def entry_passes_exit_rules(
+    trade_style: str, dte: int, price: Decimal, theta_per_day: float | None, config: ExitConfig | None = None
+) -> Decision[float]:
+    """Refuse an entry the theta rule would close at once: buying it would only pay the spread twice."""
+    cfg = config or ExitConfig()
+    if trade_style != "swing_trade" or theta_per_day is None or price <= 0:
+        return Decision.yes(0.0, "theta rule does not apply", "exits.entry_theta")
+    share = abs(theta_per_day) / float(price)
+    if share > cfg.theta_max_share:
+        return Decision.no(
+            f"theta {theta_per_day:.3f}/day is {share:.1%} of the premium {price}, over the exit rule's "
+            f"{cfg.theta_max_share:.0%}: it would be sold at once",
+            "exits.entry_theta",
+            theta_share=share,
+            dte=float(dte),
+        )
+    return Decision.yes(share, f"theta {share:.1%} of premium per day", "exits.entry_theta")

@@ -9,6 +9,7 @@ from typing import Any
 
 from optionpilot.core.ids import IdMaker, PositionId
 from optionpilot.core.money import ZERO, to_decimal
+from optionpilot.decisions.exits import entry_passes_exit_rules
 from optionpilot.decisions.kelly import kelly_from_trades
 from optionpilot.decisions.risk import PortfolioState, check_risk, stock_fallback
 from optionpilot.decisions.selection import select_contract
@@ -20,7 +21,7 @@ from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position
 from optionpilot.domain.recommendations import Decision, Recommendation, Rejection, Signal
 from optionpilot.engine.account import AccountRuntime
-from optionpilot.engine.marks import Marker
+from optionpilot.engine.marks import Marker, option_greeks_one
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData
@@ -154,6 +155,13 @@ class EntryStage:
         contract = chain.contract(choice.index)
         quote = chain.quote(choice.index)
         premium = quote.ask
+        _, theta = option_greeks_one(self.market, contract, float(quote.mid), tick.now)
+        theta_ok = entry_passes_exit_rules(
+            signal.trade_style, (contract.expiry - today).days, quote.mid, theta, self.rules.exits
+        )
+        if not theta_ok.ok:
+            self._reject(tick, account, signal, theta_ok, "selection")
+            return
         kelly = kelly_from_trades(
             account.closed_trades,
             tick.now,

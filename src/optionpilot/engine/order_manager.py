@@ -136,6 +136,7 @@ class OrderManager:
         return new
 
     def _send(self, order: Order) -> None:
+        self.journal.before_send()
         self._move(order.client_order_id, OrderStatus.SUBMITTED, "sent to broker")
         try:
             self.broker.submit(self.orders[order.client_order_id])

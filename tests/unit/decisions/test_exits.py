@@ -162,3 +162,12 @@ def test_rolls() -> None:
     assert not propose_roll(view(short, dte=30)).ok
     assert not propose_roll(view(short, option_price=D("1.50"))).ok
     assert propose_roll(view(option_price=None)).rule == "exits.roll_no_quote"
+
+
+def test_an_entry_the_theta_rule_would_close_at_once_is_refused() -> None:
+    from optionpilot.decisions.exits import entry_passes_exit_rules
+
+    no = entry_passes_exit_rules("swing_trade", 8, Decimal("9.00"), -0.55)
+    assert not no.ok and no.rule == "exits.entry_theta" and "6.1%" in no.reason
+    assert entry_passes_exit_rules("swing_trade", 25, Decimal("9.00"), -0.30).ok
+    assert entry_passes_exit_rules("day_trade", 0, Decimal("1.00"), -0.90).ok

@@ -175,3 +175,25 @@ def test_late_reports_are_ignored_not_applied() -> None:
     broker.events.append(OrderUpdate(o.client_order_id, OrderStatus.CANCELED, T0, "late"))
     om.process_events()
     assert om.orders[o.client_order_id].status is OrderStatus.FILLED
+
+
+def test_durable_journal_stores_the_order_before_the_broker_sees_it() -> None:
+    broker = ScriptedBroker(MultiLegStyle.ATOMIC)
+    recorder = NullRecorder()
+    seen_at_send: list[int] = []
+    original = broker.submit
+
+    def submit(order: Order) -> None:
+        stored = [o for t in recorder.ticks for o in t.orders if o.client_order_id == order.client_order_id]
+        seen_at_send.append(len(stored))
+        original(order)
+
+    broker.submit = submit  # type: ignore[method-assign]
+    book = AccountBook(A, "USD", Decimal(10_000), T0)
+    book.add_position(Position(PositionId("p1"), A, "SPY", "long_call", T0, "why"))
+    journal = Journal(recorder, durable_orders=True)
+    om = OrderManager(A, broker, book, IdMaker("t"), SimulatedClock(T0), journal)
+    om.place((OrderLeg(LONG, Side.BUY),), 1, position_id=PositionId("p1"), purpose="entry", reason="r",
+             limit_price=Decimal("6.00"))  # fmt: skip
+    assert seen_at_send == [1]
+    assert recorder.ticks[0].orders[0].status is OrderStatus.NEW

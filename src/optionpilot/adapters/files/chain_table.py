@@ -47,9 +47,12 @@ class ReadReport:
     skipped: Counter[str] = field(default_factory=Counter)
     skipped_lines: dict[str, list[int]] = field(default_factory=dict)
     max_lines_kept: int = 20
+    # Every skipped row as (line, reason), for the rejects file; the lists above are for messages.
+    rejected: list[tuple[int, str]] = field(default_factory=list)
 
     def skip(self, reason: str, line: int) -> None:
         self.skipped[reason] += 1
+        self.rejected.append((line, reason))
         lines = self.skipped_lines.setdefault(reason, [])
         if len(lines) < self.max_lines_kept:
             lines.append(line)

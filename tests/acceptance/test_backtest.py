@@ -78,6 +78,8 @@ def test_the_database_holds_what_the_engine_did(tmp_path: Path) -> None:
             assert trade.entry_reason and trade.exit_reason, trade
             story = models.explain_position(bt.run_id, trade.position_id)
             assert story is not None and story.narrative()
+    history = models.feature_history(bt.run_id, "SPY")
+    assert history and {"sma20", "volume_ratio", "ret_5m"} <= set(history[-1][1])
     data = report_data(bt.config, bt.run_id)
     path = write_report(data, tmp_path / "out")
     html = path.read_text()

@@ -17,7 +17,7 @@ from optionpilot.engine.marks import Marker, exposure
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData
-from optionpilot.ports.recorder import EquityPoint, ScoredNews
+from optionpilot.ports.recorder import EquityPoint, FeatureSnapshot, ScoredNews
 from optionpilot.ports.sentiment import SentimentScore
 from optionpilot.signals.features import Features, FeatureTracker
 from optionpilot.signals.iv import iv_percentile, iv_rank
@@ -69,6 +69,9 @@ class Pipeline:
             self.entries.run(tick, self.accounts, latest, sentiments, self.atm_iv, self.journal.current)
         if tick.is_last or tick.minute_index % self.rules.engine.equity_interval_minutes == 0:
             self._mark(tick)
+            self.journal.current.features.extend(
+                FeatureSnapshot(tick.now, symbol, f.as_dict()) for symbol, f in latest.items() if f.ready
+            )
 
     def finish(self) -> None:
         """After the last tick: collect what the brokers still report (fills, expiries) and mark once more."""

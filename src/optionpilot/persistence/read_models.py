@@ -256,6 +256,13 @@ class ReadModels:
             )
         return out
 
+    def feature_history(self, run_id: str, symbol: str) -> list[tuple[datetime, dict[str, float]]]:
+        """The features the signal stage saw for `symbol`, in time order."""
+        f = t.features.c
+        q = sa.select(f.ts, f["values"]).where(f.run_id == run_id, f.symbol == symbol).order_by(f.ts)
+        with self.engine.connect() as conn:
+            return [(ts, dict(values)) for ts, values in conn.execute(q)]
+
     def open_position_count(self, run_id: str, account_id: str | None = None) -> int:
         """Positions not closed when the run ended (opening, open or closing)."""
         p = t.positions.c

@@ -53,6 +53,7 @@ class _Statements:
         self.upsert_keys: dict[int, list[str]] = {}
         self.news = self._insert(t.news).on_conflict_do_nothing(index_elements=["run_id", "news_id"])
         self.upsert_keys[id(self.news)] = ["run_id", "news_id"]
+        self.features = t.features.insert()
         self.signals = t.signals.insert()
         self.recommendations = t.recommendations.insert()
         self.rejections = t.rejections.insert()
@@ -277,6 +278,7 @@ class SqlRecorder:
                 tick.batches.append((stmt, rows))
 
         add(self._sql.news, [r.news_row(run_id, n) for n in rec.news])
+        add(self._sql.features, [r.feature_row(run_id, f) for f in rec.features])
         add(self._sql.signals, [r.signal_row(run_id, s) for s in rec.signals])
         add(self._sql.recommendations, [r.recommendation_row(run_id, x) for x in rec.recommendations])
         add(self._sql.rejections, [r.rejection_row(run_id, x) for x in rec.rejections])

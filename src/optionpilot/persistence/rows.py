@@ -23,7 +23,7 @@ from optionpilot.domain.instruments import (
 from optionpilot.domain.orders import Order, OrderLeg, PositionEffect, Side
 from optionpilot.domain.positions import Position
 from optionpilot.domain.recommendations import PositionEvent, Recommendation, Rejection, Signal
-from optionpilot.ports.recorder import EquityPoint, ScoredNews
+from optionpilot.ports.recorder import EquityPoint, FeatureSnapshot, ScoredNews
 
 Row = dict[str, Any]
 
@@ -165,6 +165,12 @@ def news_row(run_id: str, scored: ScoredNews) -> Row:
         "sentiment_confidence": finite(s.confidence, f"sentiment confidence of news {item.id}"),
         "sentiment_model": s.model,
     }
+
+
+def feature_row(run_id: str, snap: FeatureSnapshot) -> Row:
+    # NaN marks a window still filling; JSON has no NaN, so those values are left out.
+    values = {k: v for k, v in snap.values.items() if math.isfinite(v)}
+    return {"run_id": run_id, "ts": snap.ts, "symbol": snap.symbol, "values": values}
 
 
 def signal_row(run_id: str, sig: Signal) -> Row:

@@ -97,6 +97,17 @@ signals = sa.Table(
     sa.Index(None, "run_id", "ts"),
 )
 
+features = sa.Table(
+    "features",
+    metadata,
+    _id(),
+    _run(),
+    sa.Column("ts", UtcDateTime(), nullable=False),
+    sa.Column("symbol", sa.String(32), nullable=False),
+    sa.Column("values", json_type(), nullable=False),
+    sa.Index(None, "run_id", "symbol", "ts"),
+)
+
 recommendations = sa.Table(
     "recommendations",
     metadata,

@@ -37,12 +37,22 @@ class ScoredNews:
     sentiment: SentimentScore
 
 
+@dataclass(frozen=True, slots=True)
+class FeatureSnapshot:
+    """One symbol's features at one time, as the signal stage saw them."""
+
+    ts: datetime
+    symbol: str
+    values: dict[str, float]
+
+
 @dataclass(slots=True)
 class TickRecords:
     """Everything one tick produced; the recorder stores it atomically."""
 
     ts: datetime
     news: list[ScoredNews] = field(default_factory=list)
+    features: list[FeatureSnapshot] = field(default_factory=list)
     signals: list[Signal] = field(default_factory=list)
     recommendations: list[Recommendation] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
@@ -58,6 +68,7 @@ class TickRecords:
         return not any(
             (
                 self.news,
+                self.features,
                 self.signals,
                 self.recommendations,
                 self.rejections,

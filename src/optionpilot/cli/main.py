@@ -7,6 +7,7 @@ import logging
 import typer
 
 from optionpilot.cli.backtest import backtest
+from optionpilot.cli.chain import app as chain_app
 from optionpilot.cli.config_cmd import app as config_app
 
 app = typer.Typer(
@@ -17,17 +18,7 @@ app = typer.Typer(
 )
 app.command("backtest")(backtest)
 app.add_typer(config_app, name="config")
-
-
-def _mount_optional() -> None:
-    try:
-        from optionpilot.cli.chain import app as chain_app
-    except ImportError:  # the chain tools ship with the pricing package's readers
-        return
-    app.add_typer(chain_app, name="chain", help="Option-chain tools: Greeks and implied vols for a file.")
-
-
-_mount_optional()
+app.add_typer(chain_app, name="chain", help="Option-chain tools: Greeks and implied vols for a file.")
 
 
 def main() -> None:

@@ -64,6 +64,7 @@ class OrderManager:
         self.clock = clock
         self.journal = journal
         self.orders: dict[ClientOrderId, Order] = {}
+        self._working: dict[ClientOrderId, Order] = {}  # not terminal: what open_orders() scans
         self._legged: dict[ClientOrderId, _LeggedParent] = {}
         self._child_parent: dict[ClientOrderId, ClientOrderId] = {}
         self.holds: dict[ClientOrderId, str] = {}
@@ -106,6 +107,10 @@ class OrderManager:
 
     def _store(self, order: Order) -> None:
         self.orders[order.client_order_id] = order
+        if order.is_terminal:
+            self._working.pop(order.client_order_id, None)
+        else:
+            self._working[order.client_order_id] = order
         self.journal.current.orders.append(order)
 
     def _move(
@@ -187,11 +192,9 @@ class OrderManager:
             log.warning("cancel of %s failed: %s", cid, exc)
 
     def open_orders(self, position_id: PositionId | None = None) -> list[Order]:
-        return [
-            o
-            for o in self.orders.values()
-            if not o.is_terminal and (position_id is None or o.position_id == position_id)
-        ]
+        if not self._working:
+            return []
+        return [o for o in self._working.values() if position_id is None or o.position_id == position_id]
 
     # -- broker events -----------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -91,3 +92,43 @@ class TreasuryCurves:
             ok = np.isfinite(row)
             out[idx] = np.interp(tt[idx], self.tenors[ok], row[ok])
         return np.log1p(out)
+
+
+RATES_SCHEMA = pa.schema(
+    [
+        ("day", pa.date32()),
+        ("tenor_years", pa.float64()),
+        ("yield", pa.float64()),  # annual decimal yield as quoted
+        ("source_line", pa.int64()),
+    ]
+)
+
+
+def read_rates_table(path: Path) -> pa.Table:
+    """The curve file in long form (one row per quoted day and tenor), for the store."""
+    curves = TreasuryCurves.read(path)
+    n_days, n_tenors = curves.yields.shape
+    ok = np.isfinite(curves.yields).reshape(-1)
+    # Lines follow the (sorted) file order: a curve file is one header then one day per line.
+    lines = np.repeat(np.arange(n_days, dtype=np.int64) + 2, n_tenors)
+    return pa.Table.from_arrays(
+        [
+            pa.array(np.repeat(curves.days, n_tenors)[ok]),
+            pa.array(np.tile(curves.tenors, n_days)[ok]),
+            pa.array(curves.yields.reshape(-1)[ok]),
+            pa.array(lines[ok]),
+        ],
+        schema=RATES_SCHEMA,
+    )
+
+
+def curves_from_table(table: pa.Table, source: str, config: RatesConfig | None = None) -> TreasuryCurves:
+    """The inverse of `read_rates_table`."""
+    days = table["day"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    tenors = table["tenor_years"].to_numpy(zero_copy_only=False)
+    yields = table["yield"].to_numpy(zero_copy_only=False)
+    udays, di = np.unique(days, return_inverse=True)
+    utenors, ti = np.unique(tenors, return_inverse=True)
+    grid = np.full((udays.size, utenors.size), np.nan)
+    grid[di, ti] = yields
+    return TreasuryCurves(udays, utenors, grid, source, config or RatesConfig())

@@ -19,6 +19,7 @@ from optionpilot.decisions.selection import SelectionConfig
 from optionpilot.decisions.sizing import SizingConfig
 from optionpilot.decisions.tiers import TierConfig
 from optionpilot.engine.config import EngineConfig
+from optionpilot.engine.multileg_config import StrategiesConfig
 from optionpilot.ports.broker import MultiLegStyle
 from optionpilot.reports.config import ReportConfig
 from optionpilot.signals.features import FeatureConfig
@@ -48,7 +49,7 @@ class AccountConfig(_Strict):
     multi_leg: MultiLegStyle = MultiLegStyle.ATOMIC
 
 
-def _default_accounts() -> list[AccountConfig]:
+def default_accounts() -> list[AccountConfig]:
     # Seed 000: the "large" ($121K) and "tiny" ($1,000) accounts run side by side.
     return [
         AccountConfig(name="large", starting_cash=Decimal(121_000), multi_leg=MultiLegStyle.ATOMIC),
@@ -84,13 +85,14 @@ class LiveConfig(_Strict):
 
 class OptionPilotConfig(_Strict):
     run: RunConfig = Field(default_factory=RunConfig)
-    accounts: list[AccountConfig] = Field(default_factory=_default_accounts)
+    accounts: list[AccountConfig] = Field(default_factory=default_accounts)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     market: SimMarketConfig = Field(default_factory=SimMarketConfig)
     broker: SimBrokerConfig = Field(default_factory=SimBrokerConfig)
     strategy: StrategyConfig = Field(default_factory=StrategyConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     live: LiveConfig = Field(default_factory=LiveConfig)
+    strategies: StrategiesConfig = Field(default_factory=StrategiesConfig)
 
     @model_validator(mode="after")
     def _accounts_unique(self) -> Self:

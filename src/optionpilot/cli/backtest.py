@@ -20,6 +20,7 @@ from rich.table import Table
 
 from optionpilot.app.backtest import build_backtest
 from optionpilot.app.config import OptionPilotConfig
+from optionpilot.app.replay import replay_source
 from optionpilot.app.report_data import report_data
 from optionpilot.app.settings import load_model
 from optionpilot.cli.errors import fail, one_line_errors
@@ -59,17 +60,26 @@ def backtest(
     config: Annotated[Path | None, typer.Option("--config", help="TOML configuration file")] = None,
     db: Annotated[str | None, typer.Option("--db", help="Database URL (SQLite default, PostgreSQL)")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Directory for the HTML report")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="Replay real data: a store made by `data import`, or raw files to import first"
+        ),
+    ] = None,
 ) -> None:
     """Run the whole flow over simulated sessions for every configured account, then write a report."""
     with one_line_errors():
         cfg = load_model(OptionPilotConfig, config, overrides=_overrides(days, symbols, seed, db, out))
-        if symbols is not None:
+        if symbols is not None and data is None:
             wanted = [s.strip().upper() for s in symbols.split(",") if s.strip()]
             if not wanted:
                 fail("--symbols names no symbol")
             cfg = cfg.model_copy(update={"market": cfg.market.only(wanted)})
         _ensure_sqlite_dir(cfg.run.db)
-        bt = build_backtest(cfg)
+        source = None
+        if data is not None:
+            source, cfg = replay_source(data, cfg, symbols, console)
+        bt = build_backtest(cfg, source=source)
         started = time.perf_counter()
         with Progress(
             TextColumn("[bold]backtest[/]"),
@@ -88,9 +98,9 @@ def backtest(
 
             result = bt.runner.run(on_tick=advance)
         elapsed = time.perf_counter() - started
-        data = report_data(cfg, bt.run_id)
-        path = write_report(data, Path(cfg.run.out), cfg.report)
-    _print_summary(data_rows=summary_rows(data, cfg.report))
+        report_input = report_data(cfg, bt.run_id)
+        path = write_report(report_input, Path(cfg.run.out), cfg.report)
+    _print_summary(data_rows=summary_rows(report_input, cfg.report))
     console.print(
         f"{result.bar_events:,} bar-events in {elapsed:.1f}s "
         f"({result.bar_events / max(elapsed, 1e-9):,.0f}/s); "

@@ -9,6 +9,7 @@ import typer
 from optionpilot.cli.backtest import backtest
 from optionpilot.cli.chain import app as chain_app
 from optionpilot.cli.config_cmd import app as config_app
+from optionpilot.cli.data import app as data_app
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 app.command("backtest")(backtest)
 app.add_typer(config_app, name="config")
+app.add_typer(data_app, name="data", help="Market-data store: import real files, check their quality.")
 app.add_typer(chain_app, name="chain", help="Option-chain tools: Greeks and implied vols for a file.")
 
 

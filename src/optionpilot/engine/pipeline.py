@@ -158,6 +158,9 @@ class Pipeline:
 
     def _may_enter(self, tick: Tick) -> bool:
         cfg = self.rules.engine
+        if tick.is_first and tick.is_last:
+            # One look per session (end-of-day data): decide at the close, fill on the next quote.
+            return True
         minutes_left = (tick.session.close - tick.now).total_seconds() / 60
         return (
             tick.minute_index % cfg.watchlist_interval_minutes == 0

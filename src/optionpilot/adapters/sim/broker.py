@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from optionpilot.adapters.sim.broker_config import SimBrokerConfig
@@ -289,8 +289,8 @@ class SimulatedBroker:
         self._accept(order, now, reserve)
 
     def _accept(self, order: Order, now: datetime, reserve: Decimal) -> None:
-        session = self._session_of(now)
-        assert session is not None  # _assess_order refused orders outside a session
+        session = self._trading_session(now)
+        assert session is not None  # _assess_order refused orders it could not place in a session
         boid = BrokerOrderId(self._ids.next("simord"))
         accepted = order.transition(OrderStatus.ACCEPTED, now, broker_order_id=boid)
         self._orders[order.client_order_id] = accepted
@@ -303,8 +303,7 @@ class SimulatedBroker:
         self, order: Order, now: datetime, *, exclude: ClientOrderId | None
     ) -> tuple[str | None, Decimal]:
         """Why the market or the account refuses the order (or None), and the buying power it holds."""
-        session = self._session_of(now)
-        if session is None or not session.open <= now < session.close:
+        if self._trading_session(now) is None:
             local = now.astimezone(self._calendar.zone)
             return f"market closed at {local:%Y-%m-%d %H:%M %Z}", ZERO
         today = self._calendar.local_date(now)
@@ -559,13 +558,29 @@ class SimulatedBroker:
         self._next_settlement = min(closes_left) if closes_left else None
 
     def _underlying_close(self, symbol: str, session_close: datetime) -> Decimal:
-        bars = self._market.history(symbol, session_close, 1)
-        if len(bars) == 0:
+        last = self._last_bar(symbol, session_close)
+        if last is None:
             raise DataError(
                 f"no bar of {symbol} at or before {session_close.isoformat()} to settle its options on",
                 source="market data",
             )
-        return to_tick(float(bars.close[-1]), self._underlyings[symbol].tick)
+        return to_tick(last[0], self._underlyings[symbol].tick)
+
+    def _last_bar(self, symbol: str, t: datetime) -> tuple[float, datetime] | None:
+        """Close and end time of the last complete bar at `t`: a minute bar, or with end-of-day data the
+        last complete session's daily bar."""
+        bars = self._market.history(symbol, t, 1)
+        if len(bars):
+            return float(bars.close[-1]), datetime.fromtimestamp(int(bars.start_s[-1]) + 60, UTC)
+        day = self._calendar.local_date(t) + timedelta(days=1)
+        daily = self._market.daily_history(symbol, day, 1)
+        if len(daily) == 0:
+            return None
+        session_day = self._calendar.local_date(datetime.fromtimestamp(int(daily.start_s[-1]), UTC))
+        end = self._calendar.session(session_day).close
+        if end > t:
+            return None
+        return float(daily.close[-1]), end
 
     def _expiry_close(self, expiry: date) -> datetime:
         close = self._expiry_closes.get(expiry)
@@ -583,6 +598,18 @@ class SimulatedBroker:
             self._sessions[day] = self._calendar.session(day) if self._calendar.is_session(day) else None
         return self._sessions[day]
 
+    def _trading_session(self, t: datetime) -> Session | None:
+        """The session an order sent at `t` works in: the current one, or with queueing the next one."""
+        session = self._session_of(t)
+        if session is not None and session.open <= t < session.close:
+            return session
+        if not self._cfg.queue_outside_hours:
+            return None
+        day = self._calendar.local_date(t)
+        if session is None or t >= session.close:
+            day = self._calendar.next_session(day)
+        return self._session_of(datetime.combine(day, time(12), self._calendar.zone))
+
     def _in_session(self, t: datetime) -> bool:
         """A quote belongs to a session when stamped after its open and no later than its close."""
         s = self._session_of(t)
@@ -596,14 +623,13 @@ class SimulatedBroker:
     def _quote(self, inst: Instrument, now: datetime) -> Quote | None:
         if isinstance(inst, OptionContract):
             return self._market.quote(inst)
-        bars = self._market.history(inst.symbol, now, 1)
-        if len(bars) == 0:
+        bar = self._last_bar(inst.symbol, now)
+        if bar is None:
             return None
         tick = self._tick(inst)
-        last = to_tick(float(bars.close[-1]), tick)
+        last = to_tick(bar[0], tick)
         half = self._cfg.stock_half_spread_ticks * tick
-        end = datetime.fromtimestamp(int(bars.start_s[-1]) + 60, UTC)
-        return Quote(max(last - half, tick), last + half, _STOCK_DEPTH, _STOCK_DEPTH, end)
+        return Quote(max(last - half, tick), last + half, _STOCK_DEPTH, _STOCK_DEPTH, bar[1])
 
     def _spot(self, symbol: str) -> Decimal:
         return to_tick(self._market.spot(symbol), self._underlyings[symbol].tick)

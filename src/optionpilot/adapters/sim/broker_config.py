@@ -21,6 +21,9 @@ class SimBrokerConfig(BaseModel):
     # ticks). Zero by default: crossing the spread is already the main cost of a marketable order.
     slippage_ticks: int = Field(default=0, ge=0)
     slippage_spread_fraction: Decimal = Field(default=ZERO, ge=0, le=1)
+    # Orders sent outside the session queue for the next one (as Alpaca does with DAY orders), rather
+    # than being refused; they still fill only on a quote stamped after they were sent.
+    queue_outside_hours: bool = True
     # A quote older than this cannot be traded on; the order holds and says so.
     max_quote_age_seconds: int = Field(default=120, gt=0)
     # Buying power held for a working market order above its estimate at the quote, as a fraction of

@@ -558,14 +558,34 @@ def test_closing_more_than_the_position_is_rejected() -> None:
     assert rej.status is OrderStatus.REJECTED and "position is 0" in rej.reason
 
 
-def test_orders_outside_market_hours_are_rejected() -> None:
-    w = World()
+def test_orders_outside_market_hours_are_rejected_when_queueing_is_off() -> None:
+    w = World(config=SimBrokerConfig(queue_outside_hours=False))
     c = call(530)
     w.market.set_quote(c, "2.00", "2.10")
     w.clock.advance_to(CLOSE + MINUTE)
     w.broker.submit(w.order(buy(c)))
     [rej] = updates(w.poll())
     assert rej.status is OrderStatus.REJECTED and "market closed at 2024-06-03 16:01 EDT" in rej.reason
+
+
+def test_orders_after_the_close_queue_for_the_next_session() -> None:
+    w = World()
+    c = call(530)
+    w.market.set_quote(c, "2.00", "2.10")
+    w.clock.advance_to(CLOSE + MINUTE)
+    w.broker.submit(w.order(buy(c)))
+    [acc] = updates(w.poll())
+    assert acc.status is OrderStatus.ACCEPTED
+    # Nothing trades overnight; the first quote of the next session fills it.
+    next_open = CLOSE + timedelta(hours=17, minutes=30)
+    w.clock.advance_to(next_open - MINUTE)
+    assert not [f for f in w.poll() if isinstance(f, Fill)]
+    w.market.set_quote(c, "2.20", "2.30", ts=next_open + MINUTE)
+    w.clock.advance_to(next_open + MINUTE)
+    fills = [f for f in w.poll() if isinstance(f, Fill)]
+    assert len(fills) == 1 and fills[0].price == Decimal("2.30")
+    # A DAY order queued after the close expires at the next session's close, not at once.
+    assert w.broker.order(acc.client_order_id) is not None
 
 
 def test_unquoted_contracts_are_rejected_and_unlisted_underlyings_refused() -> None:

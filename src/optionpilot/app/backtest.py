@@ -7,6 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from optionpilot.adapters.news.config import MergeConfig, TaggingConfig
+from optionpilot.adapters.news.merged import MergedNewsSource
+from optionpilot.adapters.news.news_file import NewsFileSource
 from optionpilot.adapters.sim.broker import SimulatedBroker
 from optionpilot.adapters.sim.market import SimulatedMarket
 from optionpilot.app.config import OptionPilotConfig
@@ -27,6 +30,7 @@ from optionpilot.persistence.database import DatabaseConfig
 from optionpilot.persistence.read_models import ReadModels
 from optionpilot.persistence.recorder import SqlRecorder
 from optionpilot.ports.market_data import MarketData
+from optionpilot.ports.news import NewsSource
 from optionpilot.ports.recorder import Recorder, RunInfo
 
 
@@ -141,7 +145,14 @@ def build_backtest(
                 aid, account.name, account.market, currency, account.starting_cash, broker, book, orders
             )
         )
-    pipeline = Pipeline(market=market, accounts=accounts, journal=journal, ids=ids, rules=rules_from(config))
+    pipeline = Pipeline(
+        market=market,
+        accounts=accounts,
+        journal=journal,
+        ids=ids,
+        rules=rules_from(config),
+        news_sources=_news_sources(config, clock, market),
+    )
     ticker = BacktestTicker(clock, sessions, src.step_minutes)
     info = RunInfo(
         run_id=rid,
@@ -174,3 +185,14 @@ def _unique(base: str, recorder: Recorder) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
+
+
+def _news_sources(config: OptionPilotConfig, clock: SimulatedClock, market: MarketData) -> list[NewsSource]:
+    if config.run.news is None:
+        return []
+    universe = tuple(u.symbol for u in market.underlyings())
+    merged = MergedNewsSource(
+        [("file", NewsFileSource.open(config.run.news, clock))],
+        MergeConfig(tagging=TaggingConfig(universe=universe)),
+    )
+    return [merged]

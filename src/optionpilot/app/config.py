@@ -38,6 +38,9 @@ class RunConfig(_Strict):
     db: str = Field("sqlite:///out/optionpilot.sqlite", description="SQLAlchemy URL of the system of record")
     out: Path = Field(Path("out"), description="Where reports are written")
     title: str = "OptionPilot backtest"
+    news: Path | None = Field(
+        None, description="A timestamped news file (CSV or JSON Lines) read in backtests"
+    )
 
 
 class AccountConfig(_Strict):

@@ -60,6 +60,9 @@ def backtest(
     config: Annotated[Path | None, typer.Option("--config", help="TOML configuration file")] = None,
     db: Annotated[str | None, typer.Option("--db", help="Database URL (SQLite default, PostgreSQL)")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Directory for the HTML report")] = None,
+    news: Annotated[
+        Path | None, typer.Option("--news", help="A timestamped news file (CSV or JSON Lines) to trade on")
+    ] = None,
     data: Annotated[
         Path | None,
         typer.Option(
@@ -69,7 +72,10 @@ def backtest(
 ) -> None:
     """Run the whole flow over simulated sessions for every configured account, then write a report."""
     with one_line_errors():
-        cfg = load_model(OptionPilotConfig, config, overrides=_overrides(days, symbols, seed, db, out))
+        overrides = _overrides(days, symbols, seed, db, out)
+        if news is not None:
+            overrides.setdefault("run", {})["news"] = str(news)
+        cfg = load_model(OptionPilotConfig, config, overrides=overrides)
         if symbols is not None and data is None:
             wanted = [s.strip().upper() for s in symbols.split(",") if s.strip()]
             if not wanted:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from optionpilot.core.ids import IdMaker
 from optionpilot.core.money import ZERO
 from optionpilot.decisions.kelly import ClosedTrade
+from optionpilot.domain.market import NewsItem
 from optionpilot.domain.positions import PositionEventKind
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.entries import EntryStage
@@ -17,6 +18,7 @@ from optionpilot.engine.marks import Marker, exposure
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData
+from optionpilot.ports.news import NewsSource
 from optionpilot.ports.recorder import EquityPoint, FeatureSnapshot, ScoredNews
 from optionpilot.ports.sentiment import SentimentScore
 from optionpilot.signals.features import Features, FeatureTracker
@@ -34,6 +36,7 @@ class Pipeline:
         ids: IdMaker,
         rules: Rules,
         sentiment_model: LexiconSentimentModel | None = None,
+        news_sources: Sequence[NewsSource] = (),
     ) -> None:
         self.market = market
         self.accounts = list(accounts)
@@ -42,6 +45,7 @@ class Pipeline:
         self.trackers: dict[str, FeatureTracker] = {}
         self.sentiment = SentimentBook(rules.sentiment)
         self.model = sentiment_model or LexiconSentimentModel()
+        self.news_sources = list(news_sources)
         self.marker = Marker(market)
         self.exits = ExitStage(market, self.marker, rules)
         self.entries = EntryStage(market, self.marker, rules, ids)
@@ -138,9 +142,17 @@ class Pipeline:
                 iv_rank=self.iv_rank.get(bar.symbol),
                 iv_percentile=self.iv_percentile.get(bar.symbol),
             )
-        news = self.market.news_between(tick.since, tick.now)
+        news = list(self.market.news_between(tick.since, tick.now))
+        for source in self.news_sources:
+            news.extend(source.fetch(tick.since, tick.now))
         if not news:
             return
+        if self.news_sources:
+            # The same story can come from the market's stream and a file or feed: keep its first copy.
+            unique: dict[str, NewsItem] = {}
+            for item in sorted(news, key=lambda n: n.ts):
+                unique.setdefault(item.id, item)
+            news = list(unique.values())
         scores = self.model.score([n.headline for n in news])
         for item, s in zip(news, scores, strict=True):
             self.sentiment.add(item.ts, item.tickers, s)

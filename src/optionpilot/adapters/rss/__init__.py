@@ -1,0 +1,1 @@
+"""RSS and Atom feeds as a news source: config, fetching (conditional requests), parsing, errors."""

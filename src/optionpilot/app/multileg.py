@@ -1,0 +1,532 @@
+"""Wiring of the multi-leg workflow: where a verb looks, the standing account, the verbs, the backtest.
+
+Where a verb looks: the built-in simulator (the config's `market`, its last session, `minutes_before_close`
+before the close) unless `data` names a store (its last session: at the close for end-of-day chains).
+
+The standing simulated account (how state persists between CLI invocations): the database is the system
+of record. Each account trades in a run of mode "standing" (`standing-<market>-<account>`), created with
+its deposit on first use. Every later verb rebuilds it from those rows: the book's cash is the sum of its
+ledger and its positions are the stored open positions; the simulated broker is rebuilt from the same
+state (cash, and one holding per stored leg), then reconciled with the book before anything is sent.
+Orders a verb leaves unfilled are canceled before it ends, so no order outlives its process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+
+from optionpilot.adapters.sim.broker import SimulatedBroker
+from optionpilot.adapters.sim.market import SimulatedMarket
+from optionpilot.adapters.sim.market_config import SimMarketConfig
+from optionpilot.app.backtest import Backtest, MarketSource, build_backtest, rules_from, simulator_source
+from optionpilot.app.config import AccountConfig, OptionPilotConfig
+from optionpilot.app.settings import masked_dump
+from optionpilot.core.calendars import MARKETS, Market, Session, calendar_for
+from optionpilot.core.clock import SimulatedClock
+from optionpilot.core.errors import ConfigError, ReconciliationError
+from optionpilot.core.ids import AccountId, IdMaker
+from optionpilot.decisions.strategies.allocation import AllocationPlan, allocate
+from optionpilot.decisions.strategies.candidates import Conviction, StrategyCandidate
+from optionpilot.decisions.strategies.catalog import StrategyType
+from optionpilot.decisions.strategies.scoring import RiskTolerance
+from optionpilot.domain.instruments import OptionContract
+from optionpilot.domain.positions import Position
+from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.book import AccountBook
+from optionpilot.engine.journal import Journal
+from optionpilot.engine.multileg import MonitorRow, MultiLegDesk
+from optionpilot.engine.multileg_flow import MultiLegPipeline
+from optionpilot.engine.multileg_scan import ScanResult, scan_market
+from optionpilot.engine.order_manager import OrderManager
+from optionpilot.engine.reconciliation import ReconciliationReport, reconcile
+from optionpilot.engine.ticker import BacktestTicker
+from optionpilot.persistence import strategy_store as store
+from optionpilot.persistence.database import DatabaseConfig
+from optionpilot.persistence.scan_records import AllocationRecord, IvPoint, StrategyCandidateRecord
+from optionpilot.persistence.strategy_store import StandingRecorder, StoredCandidate
+from optionpilot.ports.market_data import MarketData
+from optionpilot.ports.recorder import RunInfo
+
+# -- where the verbs look ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class MarketView:
+    config: OptionPilotConfig
+    market_code: Market
+    clock: SimulatedClock
+    market: MarketData
+    session: Session
+    symbols: list[str]
+    label: str
+
+
+def open_market(
+    config: OptionPilotConfig,
+    *,
+    data: Path | None = None,
+    market: Market | None = None,
+    symbols: Sequence[str] | None = None,
+) -> MarketView:
+    wanted = [s.upper() for s in symbols] if symbols else None
+    minutes = config.strategies.desk.minutes_before_close
+    if data is not None:
+        from optionpilot.adapters.files.replay import open_store_for_backtest
+
+        if not (data / "chains").is_dir():
+            raise ConfigError(
+                f"--data {data}: not a market-data store (make one with `optionpilot data import`)"
+            )
+        spec = open_store_for_backtest(data, wanted)
+        last = spec.sessions[-1]
+        at = last.close - timedelta(minutes=minutes) if spec.intraday else last.close
+        clock = SimulatedClock(at)
+        return MarketView(config, spec.market, clock, spec.open(clock), last, list(spec.symbols), spec.label)
+    sim = config.market
+    if market is not None and market is not sim.market:
+        sim = SimMarketConfig.india() if market is Market.IN else SimMarketConfig()
+    if wanted:
+        sim = sim.only(wanted)
+    last = calendar_for(sim.market).sessions_ending(sim.end, sim.sessions)[-1]
+    clock = SimulatedClock(last.close - timedelta(minutes=minutes))
+    mkt = SimulatedMarket(sim, clock, config.run.seed)
+    syms = [p.symbol for p in sim.profiles]
+    return MarketView(config, sim.market, clock, mkt, last, syms, f"sim{sim.market.value.lower()}")
+
+
+# -- scan ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    run_id: str
+    result: ScanResult
+    stored: int
+
+
+def candidate_record(c: StrategyCandidate) -> StrategyCandidateRecord:
+    comps = dict(c.components)
+    # Not columns of the table, but allocation and display want them back.
+    comps.update(confidence=c.confidence, spread_pct=c.spread_pct, sigma=c.sigma)
+    return StrategyCandidateRecord(
+        candidate_id=c.candidate_id,
+        ts=c.ts,
+        underlying=c.underlying,
+        strategy_type=c.strategy.value,
+        legs=c.legs,
+        net_premium=c.net_debit * c.multiplier,
+        max_profit=c.max_profit,
+        max_loss=c.max_loss,
+        breakevens=c.breakevens,
+        pop=c.pop,
+        expected_value=c.expected_value,
+        margin=c.margin,
+        score=c.score,
+        conviction=c.conviction.value,
+        reason=c.reason,
+        delta=c.delta,
+        gamma=c.gamma,
+        vega=c.vega,
+        theta=c.theta,
+        score_components=comps,
+    )
+
+
+def candidate_from(s: StoredCandidate) -> StrategyCandidate:
+    """A stored candidate as the allocator and the desk take it (spread and sigma from its components)."""
+    options = [leg.instrument for leg in s.legs if isinstance(leg.instrument, OptionContract)]
+    if not options:
+        raise ConfigError(f"stored candidate {s.candidate_id} has no option leg")
+    first = options[0]
+    expiry = min(o.expiry for o in options)
+    mult = first.multiplier
+    comps = dict(s.score_components)
+    return StrategyCandidate(
+        candidate_id=s.candidate_id,
+        ts=s.ts,
+        underlying=s.underlying,
+        currency=MARKETS[first.market].currency,
+        strategy=StrategyType(s.strategy_type),
+        legs=s.legs,
+        expiry=expiry,
+        dte=(expiry - s.ts.date()).days,
+        multiplier=mult,
+        net_debit=s.net_premium / mult,
+        net_debit_mid=s.net_premium / mult,
+        max_profit=s.max_profit,
+        max_loss=s.max_loss,
+        breakevens=s.breakevens,
+        pop=s.pop,
+        expected_value=s.expected_value,
+        delta=s.delta,
+        gamma=s.gamma,
+        vega=s.vega,
+        theta=s.theta,
+        margin=s.margin,
+        spread_pct=comps.pop("spread_pct", 0.0),
+        sigma=comps.pop("sigma", 0.0),
+        reason=s.reason,
+        score=s.score,
+        confidence=comps.pop("confidence", s.score),
+        conviction=Conviction(s.conviction),
+        components=comps,
+    )
+
+
+def _info(
+    config: OptionPilotConfig,
+    run_id: str,
+    mode: str,
+    view: MarketView,
+    accounts: list[tuple[AccountId, str, Decimal, str]],
+) -> RunInfo:
+    return RunInfo(
+        run_id=run_id,
+        mode=mode,
+        started_at=view.clock.now(),
+        seed=config.run.seed,
+        config_json=json.dumps(masked_dump(config), default=str),
+        accounts=accounts,
+    )
+
+
+def run_scan(view: MarketView, db: str, *, risk: RiskTolerance | None = None) -> ScanOutcome:
+    """Scan every symbol of `view`, store the ranked candidates and the ATM IV points in a new scan run."""
+    rec = StandingRecorder(db, DatabaseConfig(url=db))
+    try:
+        day = view.market.calendar.local_date(view.clock.now())
+        hist = store.iv_history(rec.engine, view.symbols, day)
+        arrays = {s: np.asarray([v for _, v in pts], dtype=np.float64) for s, pts in hist.items()}
+        result = scan_market(
+            view.market, view.clock, view.symbols, view.config.strategies, risk=risk, iv_history=arrays
+        )
+        base = f"scan-{view.label}-{day:%Y%m%d}"
+        taken = {r for r in store.run_ids(rec.engine, store.SCAN_MODE) if r.startswith(base)}
+        run_id = f"{base}-{len(taken) + 1:03d}"
+        rec.start_run(_info(view.config, run_id, store.SCAN_MODE, view, []))
+        records = [candidate_record(c) for r in result.rankings.values() for c in r.candidates]
+        rec.record_candidates(records)
+        points = [IvPoint(s, day, iv, f"scan:{view.label}") for s, iv in result.atm_iv.items()]
+        if points:
+            rec.record_iv_history(points, run_id)
+        rec.finish_run(
+            run_id, view.clock.now(), json.dumps({"candidates": len(records), "skipped": result.skipped})
+        )
+    finally:
+        rec.close()
+    return ScanOutcome(run_id, result, len(records))
+
+
+# -- allocate -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AllocateOutcome:
+    scan_run: str
+    plan_id: str
+    plan: AllocationPlan
+
+
+def run_allocate(config: OptionPilotConfig, db: str, capital: Decimal) -> AllocateOutcome:
+    rec = StandingRecorder(db, DatabaseConfig(url=db))
+    try:
+        scan_run = store.latest_run(rec.engine, store.SCAN_MODE)
+        if scan_run is None:
+            raise ConfigError("no scan in the database: run `optionpilot scan` first")
+        stored = store.candidates(rec.engine, scan_run)
+        if not stored:
+            raise ConfigError(f"scan {scan_run} stored no candidates: nothing to allocate")
+        cands = [candidate_from(s) for s in stored]
+        currencies = sorted({c.currency for c in cands})
+        if len(currencies) > 1:
+            raise ConfigError(f"scan {scan_run} mixes currencies {currencies}; scan one market at a time")
+        plan = allocate(cands, capital, config.strategies.allocation)
+        plan_id = f"plan-{store.plan_count(rec.engine, scan_run) + 1:03d}"
+        rec.open_run(RunInfo(scan_run, store.SCAN_MODE, cands[0].ts, None, "{}", []))
+        rec.record_allocations(
+            [
+                AllocationRecord(
+                    plan_id=plan_id,
+                    candidate_id=p.candidate.candidate_id,
+                    ts=p.candidate.ts,
+                    tier=str(p.tier),
+                    industry=p.industry,
+                    position_type=p.position_type.value,
+                    lots=p.lots,
+                    capital=p.capital,
+                    max_loss=p.max_loss if p.max_loss is not None else p.capital,
+                    expected_return=p.expected_value,
+                    kelly_fraction=p.kelly,
+                    reason=p.reason,
+                )
+                for p in plan.positions
+            ]
+        )
+        store.set_candidate_status(
+            rec.engine, scan_run, [p.candidate.candidate_id for p in plan.positions], "marked"
+        )
+    finally:
+        rec.close()
+    return AllocateOutcome(scan_run, plan_id, plan)
+
+
+# -- the standing account ---------------------------------------------------------------------------------
+
+
+class StandingSimBroker(SimulatedBroker):
+    """The simulated broker rebuilt from stored state."""
+
+    def restore(self, positions: Sequence[Position]) -> None:
+        for p in positions:
+            for leg in p.legs.values():
+                if leg.quantity:
+                    # SimulatedBroker has no public restore; its own bookkeeping path adds the holding.
+                    self._apply_position(leg.instrument, leg.quantity, leg.avg_price)
+
+
+@dataclass(slots=True)
+class Standing:
+    run_id: str
+    view: MarketView
+    account: AccountRuntime
+    desk: MultiLegDesk
+    journal: Journal
+    recorder: StandingRecorder
+    created: bool
+    start: ReconciliationReport
+    reports: list[ReconciliationReport] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.recorder.close()
+
+
+def _account_for(config: OptionPilotConfig, market: Market, name: str | None) -> AccountConfig:
+    mine = [a for a in config.accounts if a.market is market]
+    if name is not None:
+        for a in config.accounts:
+            if a.name == name:
+                if a.market is not market:
+                    raise ConfigError(f"account {name} trades {a.market.value}, the data is {market.value}")
+                return a
+        raise ConfigError(
+            f"no account named {name!r} in the config (have {[a.name for a in config.accounts]})"
+        )
+    if mine:
+        return mine[0]
+    cash = config.strategies.desk.standing_cash.get(market)
+    if cash is None:
+        raise ConfigError(f"strategies.desk.standing_cash has no amount for market {market.value}")
+    return AccountConfig(name=f"sim{market.value.lower()}", starting_cash=cash, market=market)
+
+
+def open_standing(view: MarketView, db: str, account_name: str | None = None) -> Standing:
+    config = view.config
+    acct = _account_for(config, view.market_code, account_name)
+    aid = AccountId(acct.name)
+    currency = MARKETS[view.market_code].currency
+    run_id = f"standing-{view.market_code.value.lower()}-{acct.name}"
+    rec = StandingRecorder(db, DatabaseConfig(url=db))
+    created = rec.open_run(
+        _info(config, run_id, store.STANDING_MODE, view, [(aid, acct.name, acct.starting_cash, currency)])
+    )
+    cash = store.ledger_balance(rec.engine, run_id, aid)
+    cash = acct.starting_cash if cash is None else cash
+    unders = {u.symbol: u for u in view.market.underlyings()}
+    since = view.clock.now() - timedelta(days=2)
+    positions = store.load_positions(rec.engine, run_id, aid, unders, view.market_code, opened_since=since)
+    ids = IdMaker(f"{run_id}-{store.stored_row_count(rec.engine, run_id):06d}")
+    broker = StandingSimBroker(
+        aid,
+        market=view.market,
+        clock=view.clock,
+        starting_cash=cash,
+        config=config.broker,
+        multi_leg=acct.multi_leg,
+        ids=ids,
+    )
+    broker.restore([p for p in positions if p.is_open])
+    book = AccountBook(aid, currency, cash, view.clock.now())
+    for p in positions:
+        book.add_position(p)
+    journal = Journal(rec)
+    journal.begin(view.clock.now())
+    if created:
+        journal.current.ledger.append(book.deposit)
+    orders = OrderManager(aid, broker, book, ids, view.clock, journal)
+    account = AccountRuntime(
+        aid, acct.name, view.market_code, currency, acct.starting_cash, broker, book, orders
+    )
+    start = reconcile(book, broker)
+    if not start.ok:
+        rec.close()
+        raise ReconciliationError(f"standing account {acct.name} does not rebuild: {start.summary()}")
+    desk = MultiLegDesk(account, view.market, view.clock, journal, ids, config.strategies)
+    return Standing(run_id, view, account, desk, journal, rec, created, start)
+
+
+def settle_orders(st: Standing) -> None:
+    """Poll the broker minute by minute for fills, then cancel what is left, and store everything."""
+    wait = st.view.config.strategies.desk.fill_wait_minutes
+    orders = st.account.orders
+    close = st.view.session.close
+    for _ in range(wait):
+        if not orders.open_orders():
+            break
+        nxt = st.view.clock.now() + timedelta(minutes=1)
+        if nxt >= close:
+            break
+        st.view.clock.advance_to(nxt)
+        orders.process_events()
+    orders.process_events()
+    for o in orders.open_orders():
+        if o.parent_id is None:
+            orders.cancel(o.client_order_id, f"not filled within {wait} minutes")
+    orders.process_events()
+    st.journal.commit()
+    st.recorder.flush()
+    st.reports.append(reconcile(st.account.book, st.account.broker))
+
+
+# -- execute ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutedRow:
+    candidate_id: str
+    underlying: str
+    strategy: str
+    lots: int
+    position_id: str
+    status: str
+    entry: Decimal | None  # net per share from the fills: + paid, - received
+    reason: str
+
+
+def run_execute(
+    view: MarketView,
+    db: str,
+    *,
+    candidate_ids: Sequence[str] | None = None,
+    force: bool = False,
+    account_name: str | None = None,
+) -> tuple[list[ExecutedRow], Standing]:
+    st = open_standing(view, db, account_name)
+    try:
+        engine = st.recorder.engine
+        scan_run = store.latest_run(engine, store.SCAN_MODE)
+        if scan_run is None:
+            raise ConfigError("no scan in the database: run `optionpilot scan` first")
+        plan = {a.candidate_id: a for a in store.latest_plan(engine, scan_run)}
+        if candidate_ids:
+            stored = store.candidates(engine, scan_run, candidate_ids)
+            missing = sorted(set(candidate_ids) - {s.candidate_id for s in stored})
+            if missing:
+                raise ConfigError(f"no candidate {', '.join(missing)} in the latest scan {scan_run}")
+        else:
+            if not plan:
+                raise ConfigError(
+                    f"no allocation for scan {scan_run}: run `optionpilot allocate CAPITAL` first"
+                )
+            stored = store.candidates(engine, scan_run, list(plan))
+        entered: list[tuple[StrategyCandidate, int, str, Position | None]] = []
+        for s in stored:
+            c = candidate_from(s)
+            lots = plan[c.candidate_id].lots if c.candidate_id in plan else 1
+            why = plan[c.candidate_id].reason if c.candidate_id in plan else "executed by id"
+            d = st.desk.enter(c, lots, reason=f"scan {scan_run}: {why}", force=force)
+            entered.append((c, lots, d.reason, d.value))
+        settle_orders(st)
+        rows: list[ExecutedRow] = []
+        done: list[str] = []
+        for c, lots, reason, pos in entered:
+            if pos is None:
+                rows.append(
+                    ExecutedRow(
+                        c.candidate_id, c.underlying, c.strategy.value, lots, "", "skipped", None, reason
+                    )
+                )
+                continue
+            units = lots * c.multiplier
+            entry = (pos.entry_cost / units).quantize(Decimal("0.0001")) if pos.entry_cost and units else None
+            if not pos.is_flat:
+                done.append(c.candidate_id)
+            rows.append(
+                ExecutedRow(
+                    c.candidate_id,
+                    c.underlying,
+                    c.strategy.value,
+                    lots,
+                    pos.position_id,
+                    pos.status.value,
+                    entry,
+                    pos.exit_reason or reason,
+                )
+            )
+        store.set_candidate_status(engine, scan_run, done, "executed")
+    except BaseException:
+        st.close()
+        raise
+    st.close()
+    return rows, st
+
+
+# -- monitor ------------------------------------------------------------------------------------------------
+
+
+def run_monitor_cycle(st: Standing, *, act: bool) -> list[MonitorRow]:
+    st.journal.begin(st.view.clock.now())
+    st.account.orders.process_events()
+    rows = st.desk.monitor(act=act)
+    settle_orders(st)
+    return rows
+
+
+# -- the multileg backtest ------------------------------------------------------------------------------
+
+
+def build_multileg_backtest(config: OptionPilotConfig, source: MarketSource | None = None) -> Backtest:
+    """The main backtest's runner, order manager, recorder and report, with the multi-leg pipeline."""
+    src = source or simulator_source(config)
+    flow = config.strategies.flow
+    # Minute data: look every `step_minutes`; end-of-day data: once a session, as the source says.
+    step = flow.step_minutes if src.step_minutes == 1 else src.step_minutes
+    src = MarketSource(src.market, src.sessions, src.open, step, f"multileg-{src.label}")
+    bt = build_backtest(config, source=src)
+    pipeline = MultiLegPipeline(
+        market=bt.market,
+        accounts=bt.accounts,
+        journal=bt.runner.journal,
+        ids=bt.accounts[0].orders.ids,
+        rules=rules_from(config),
+        clock=bt.clock,
+        strategies=config.strategies,
+    )
+    bt.pipeline = pipeline
+    bt.runner.pipeline = pipeline
+    ticker = BacktestTicker(bt.clock, src.sessions, step)
+    bt.ticker = ticker
+    bt.runner.ticker = ticker
+    return bt
+
+
+__all__ = [
+    "AllocateOutcome",
+    "ExecutedRow",
+    "MarketView",
+    "ScanOutcome",
+    "Standing",
+    "build_multileg_backtest",
+    "open_market",
+    "open_standing",
+    "run_allocate",
+    "run_execute",
+    "run_monitor_cycle",
+    "run_scan",
+]

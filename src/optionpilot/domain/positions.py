@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from optionpilot.core.ids import AccountId, PositionId
-from optionpilot.core.money import ZERO
+from optionpilot.core.money import CENT, ZERO
 from optionpilot.domain.instruments import Instrument, OptionContract
 
 
@@ -31,37 +31,61 @@ class PositionEventKind(StrEnum):
     ENTRY_FAILED = "entry_failed"
 
 
+_PRICE_PLACES = Decimal("0.000001")
+
+
 @dataclass(slots=True)
 class PositionLeg:
+    """One instrument of a position. `open_cost` is the exact premium of the open quantity (+ paid for a
+    long, - received for a short); `avg_price` is derived from it for display and marks. Realized P&L is
+    taken from `open_cost`, so a leg opened and closed in pieces realizes exactly its cash flows."""
+
     instrument: Instrument
     quantity: int = 0  # signed: + long, - short
     avg_price: Decimal = ZERO  # per share, of the open quantity
     opened_quantity: int = 0  # the largest absolute size it reached
+    open_cost: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        if self.open_cost is None:
+            self.open_cost = self.avg_price * self.quantity * self.instrument.multiplier
 
     @property
     def multiplier(self) -> int:
         return self.instrument.multiplier
 
+    def _cost(self) -> Decimal:
+        assert self.open_cost is not None
+        return self.open_cost
+
+    def _set(self, quantity: int, cost: Decimal) -> None:
+        self.quantity = quantity
+        self.open_cost = cost
+        if quantity:
+            self.avg_price = (cost / (quantity * self.multiplier)).quantize(_PRICE_PLACES).normalize()
+        else:
+            self.avg_price = ZERO
+
     def apply(self, signed_qty: int, price: Decimal) -> Decimal:
         """Add a signed fill; returns the premium P&L it realizes (before fees)."""
-        realized = ZERO
+        mult = self.multiplier
         if self.quantity == 0 or (self.quantity > 0) == (signed_qty > 0):
             total = self.quantity + signed_qty
-            self.avg_price = (self.avg_price * abs(self.quantity) + price * abs(signed_qty)) / abs(total)
-            self.quantity = total
+            self._set(total, self._cost() + price * signed_qty * mult)
             self.opened_quantity = max(self.opened_quantity, abs(total))
-            return realized
-        closing = min(abs(signed_qty), abs(self.quantity))
+            return ZERO
+        held = abs(self.quantity)
+        closing = min(abs(signed_qty), held)
         direction = 1 if self.quantity > 0 else -1
-        realized = (price - self.avg_price) * closing * direction * self.multiplier
-        self.quantity += signed_qty
+        # The last piece releases whatever cost remains, so rounding never survives a full close.
+        released = self._cost() if closing == held else (self._cost() * closing / held).quantize(CENT)
+        realized = direction * price * closing * mult - released
+        self._set(self.quantity + direction * -closing, self._cost() - released)
         rest = abs(signed_qty) - closing
         if rest > 0:  # flipped through zero: the remainder opens the other way
-            self.quantity = (1 if signed_qty > 0 else -1) * rest
-            self.avg_price = price
+            sign = 1 if signed_qty > 0 else -1
+            self._set(sign * rest, price * sign * rest * mult)
             self.opened_quantity = rest
-        elif self.quantity == 0:
-            self.avg_price = ZERO
         return realized
 
 

@@ -283,12 +283,8 @@ def run_allocate(config: OptionPilotConfig, db: str, capital: Decimal) -> Alloca
 class StandingSimBroker(SimulatedBroker):
     """The simulated broker rebuilt from stored state."""
 
-    def restore(self, positions: Sequence[Position]) -> None:
-        for p in positions:
-            for leg in p.legs.values():
-                if leg.quantity:
-                    # SimulatedBroker has no public restore; its own bookkeeping path adds the holding.
-                    self._apply_position(leg.instrument, leg.quantity, leg.avg_price)
+    def restore_positions(self, positions: Sequence[Position]) -> None:
+        self.restore(leg for p in positions for leg in p.legs.values())
 
 
 @dataclass(slots=True)
@@ -351,7 +347,7 @@ def open_standing(view: MarketView, db: str, account_name: str | None = None) ->
         multi_leg=acct.multi_leg,
         ids=ids,
     )
-    broker.restore([p for p in positions if p.is_open])
+    broker.restore_positions([p for p in positions if p.is_open])
     book = AccountBook(aid, currency, cash, view.clock.now())
     for p in positions:
         book.add_position(p)

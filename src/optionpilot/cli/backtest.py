@@ -20,6 +20,7 @@ from rich.table import Table
 
 from optionpilot.app.backtest import build_backtest
 from optionpilot.app.config import OptionPilotConfig
+from optionpilot.app.multileg import build_multileg_backtest
 from optionpilot.app.replay import replay_source
 from optionpilot.app.report_data import report_data
 from optionpilot.app.settings import load_model
@@ -60,6 +61,10 @@ def backtest(
     config: Annotated[Path | None, typer.Option("--config", help="TOML configuration file")] = None,
     db: Annotated[str | None, typer.Option("--db", help="Database URL (SQLite default, PostgreSQL)")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Directory for the HTML report")] = None,
+    flow: Annotated[
+        str,
+        typer.Option("--flow", help="main: the intraday single-leg flow; multileg: scan, allocate, manage"),
+    ] = "main",
     news: Annotated[
         Path | None, typer.Option("--news", help="A timestamped news file (CSV or JSON Lines) to trade on")
     ] = None,
@@ -85,7 +90,11 @@ def backtest(
         source = None
         if data is not None:
             source, cfg = replay_source(data, cfg, symbols, console)
-        bt = build_backtest(cfg, source=source)
+        if flow not in ("main", "multileg"):
+            fail(f"--flow {flow!r}: choose main or multileg")
+        bt = (
+            build_multileg_backtest(cfg, source) if flow == "multileg" else build_backtest(cfg, source=source)
+        )
         started = time.perf_counter()
         with Progress(
             TextColumn("[bold]backtest[/]"),

@@ -147,6 +147,14 @@ class SqlRecorder:
             ) from exc
         self._run_id = info.run_id
 
+    def resume_run(self, run_id: str) -> None:
+        """Append to a run an earlier process started (a standing account lives across commands)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(t.runs.c.run_id).where(t.runs.c.run_id == run_id)).first()
+        if found is None:
+            raise PersistenceError(f"run {run_id} is not in {mask_url(self.url)}: nothing to resume")
+        self._run_id = run_id
+
     def record(self, records: TickRecords) -> None:
         """Convert the tick now (a bad value fails here, naming the record), store it per the buffer size."""
         if records.is_empty():

@@ -11,7 +11,7 @@ REJECTED update with the reason.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -469,6 +469,13 @@ class SimulatedBroker:
         if fill.fee:
             self._post(fill.ts, LedgerKind.FEE, -fill.fee, fill.fill_id, f"fee {fill.instrument.key}")
         self._apply_position(fill.instrument, fill.side.sign * fill.quantity, fill.price)
+
+    def restore(self, holdings: Iterable[PositionLeg]) -> None:
+        """Take over holdings stored by an earlier process (its cash comes from `starting_cash`), so a
+        standing simulated account lives on between commands; reconciliation then checks both sides."""
+        for leg in holdings:
+            if leg.quantity:
+                self._apply_position(leg.instrument, leg.quantity, leg.avg_price)
 
     def _apply_position(self, inst: Instrument, signed_qty: int, price: Decimal) -> None:
         key = inst.key

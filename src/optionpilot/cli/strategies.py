@@ -1,0 +1,458 @@
+"""`optionpilot scan | allocate | execute | monitor | iv`: the multi-leg strategy workflow (seed 004).
+
+Simulation by default: the built-in simulator (or `--data STORE`) and the standing simulated account in
+the database (see `app.multileg`). `--live` refuses: no live broker adapter exists yet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from optionpilot.app import multileg as ml
+from optionpilot.app.config import OptionPilotConfig
+from optionpilot.app.settings import load_model
+from optionpilot.cli.errors import fail, one_line_errors
+from optionpilot.core.calendars import Market
+from optionpilot.decisions.strategies.scoring import RiskTolerance
+from optionpilot.persistence import strategy_store as store
+from optionpilot.persistence.database import DatabaseConfig
+from optionpilot.persistence.strategy_store import StandingRecorder
+from optionpilot.signals.iv import IvConfig, iv_percentile, iv_rank
+
+app = typer.Typer(no_args_is_help=True, add_completion=False)
+iv_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Daily ATM IV history and percentiles.")
+app.add_typer(iv_app, name="iv")
+
+console = Console(highlight=False)
+if not console.is_terminal:
+    console = Console(highlight=False, width=160)
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML configuration file")]
+DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (SQLite default, PostgreSQL)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="The same as JSON, for scripts")]
+DataOpt = Annotated[Path | None, typer.Option("--data", help="A market-data store (default: the simulator)")]
+SymbolOpt = Annotated[list[str] | None, typer.Option("--symbol", help="An underlying; repeat for more")]
+MarketOpt = Annotated[Market | None, typer.Option("--market", help="US or IN (the simulator's market)")]
+LiveOpt = Annotated[bool, typer.Option("--live", help="Trade on the live broker (needs credentials)")]
+AccountOpt = Annotated[str | None, typer.Option("--account", help="Configured account (default: the first)")]
+
+_CREDENTIALS = {
+    Market.US: ("OPTIONPILOT_LIVE__ALPACA_KEY_ID", "OPTIONPILOT_LIVE__ALPACA_SECRET_KEY"),
+    Market.IN: ("OPTIONPILOT_LIVE__DHAN_CLIENT_ID", "OPTIONPILOT_LIVE__DHAN_ACCESS_TOKEN"),
+}
+
+
+def _config(path: Path | None, db: str | None) -> tuple[OptionPilotConfig, str]:
+    over: dict[str, Any] = {"run": {"db": db}} if db is not None else {}
+    cfg = load_model(OptionPilotConfig, path, overrides=over)
+    url = cfg.run.db
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != "sqlite:///:memory:":
+        Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+    return cfg, url
+
+
+def _refuse_live(live: bool, market: Market) -> None:
+    if not live:
+        return
+    missing = [name for name in _CREDENTIALS[market] if not os.environ.get(name)]
+    if missing:
+        fail(f"--live needs broker credentials in the environment: {', '.join(missing)} not set")
+    fail(f"--live: no live broker adapter for {market.value} exists yet; run without --live to simulate")
+
+
+def _emit(as_json: bool, payload: Any, table: Table | None) -> None:
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2, default=str))
+    elif table is not None:
+        console.print(table)
+
+
+# -- scan ---------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def scan(
+    symbol: SymbolOpt = None,
+    risk: Annotated[RiskTolerance | None, typer.Option("--risk", help="Risk tolerance")] = None,
+    data: DataOpt = None,
+    market: MarketOpt = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Analyse each underlying; build, score, rank and store every strategy; print the best per symbol."""
+    with one_line_errors():
+        cfg, url = _config(config, db)
+        view = ml.open_market(cfg, data=data, market=market, symbols=symbol)
+        started = time.perf_counter()
+        out = ml.run_scan(view, url, risk=risk)
+        elapsed = time.perf_counter() - started
+    rows: list[dict[str, Any]] = []
+    for sym, ranking in out.result.rankings.items():
+        b = ranking.best
+        rows.append(
+            {
+                "symbol": sym,
+                "view": ranking.view.direction.value,
+                "iv_environment": ranking.view.iv_environment.value,
+                "strategy": b.strategy.value if b else None,
+                "candidate_id": b.candidate_id if b else None,
+                "conviction": b.conviction.value if b else None,
+                "confidence": round(b.confidence, 4) if b else None,
+                "score": round(b.score, 4) if b else None,
+                "net_debit": str(b.net_debit) if b else None,
+                "max_profit": None if b is None or b.max_profit is None else str(b.max_profit),
+                "max_loss": None if b is None or b.max_loss is None else str(b.max_loss),
+                "pop": round(b.pop, 4) if b else None,
+                "margin": str(b.margin) if b else None,
+                "ranked": len(ranking.candidates),
+                "evaluated": ranking.evaluated,
+            }
+        )
+    payload = {
+        "run_id": out.run_id,
+        "day": out.result.day.isoformat(),
+        "stored": out.stored,
+        "evaluated": out.result.evaluated,
+        "skipped": out.result.skipped,
+        "best": rows,
+    }
+    table = Table(title=f"scan {out.run_id}: best strategy per symbol")
+    cols = ("symbol", "view", "IV", "strategy", "conviction", "score", "debit/sh", "max profit", "max loss")
+    for col in (*cols, "POP", "margin"):
+        table.add_column(
+            col, justify="left" if col in ("symbol", "view", "IV", "strategy", "conviction") else "right"
+        )
+    for r in rows:
+        table.add_row(
+            r["symbol"], r["view"], r["iv_environment"], r["strategy"] or "-", r["conviction"] or "-",
+            f"{r['score']:.2f}" if r["score"] is not None else "-", r["net_debit"] or "-",
+            r["max_profit"] or ("unlimited" if r["strategy"] else "-"),
+            r["max_loss"] or ("unlimited" if r["strategy"] else "-"),
+            f"{r['pop']:.0%}" if r["pop"] is not None else "-", r["margin"] or "-",
+        )  # fmt: skip
+    _emit(as_json, payload, table)
+    if not as_json:
+        for sym, why in out.result.skipped.items():
+            console.print(f"skipped {sym}: {why}")
+        console.print(
+            f"{out.result.evaluated:,} candidates evaluated in {elapsed:.1f}s, {out.stored} ranked and stored"
+        )
+
+
+# -- allocate -----------------------------------------------------------------------------------------------
+
+
+@app.command()
+def allocate(
+    capital: Annotated[str, typer.Argument(help="Capital to allocate, in the scan's currency")],
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Spread CAPITAL across the latest scan's ranked strategies; store and print the plan."""
+    with one_line_errors():
+        try:
+            amount = Decimal(capital.replace(",", "").replace("_", ""))
+        except InvalidOperation:
+            fail(f"CAPITAL {capital!r} is not a number")
+        if not amount.is_finite() or amount <= 0:
+            fail(f"CAPITAL must be a positive amount, got {capital}")
+        cfg, url = _config(config, db)
+        out = ml.run_allocate(cfg, url, amount)
+    plan = out.plan
+    positions: list[dict[str, Any]] = [
+        {
+            "candidate_id": p.candidate.candidate_id,
+            "symbol": p.candidate.underlying,
+            "strategy": p.candidate.strategy.value,
+            "lots": p.lots,
+            "capital": str(p.capital),
+            "tier": p.tier,
+            "industry": p.industry,
+            "position_type": p.position_type.value,
+            "conviction": p.candidate.conviction.value,
+            "expected_value": str(p.expected_value),
+        }
+        for p in plan.positions
+    ]
+    payload = {
+        "scan_run": out.scan_run,
+        "plan_id": out.plan_id,
+        "capital": str(plan.capital),
+        "allocatable": str(plan.allocatable),
+        "deployed": str(plan.deployed),
+        "deployed_pct": round(plan.deployed_pct, 4),
+        "expected_monthly_return": round(plan.expected_monthly_return, 6),
+        "expected_monthly_return_is": "a model expectation from EV, not a promise",
+        "monthly_return_target": plan.monthly_return_target,
+        "positions": positions,
+        "skipped": len(plan.skipped),
+        "reason": plan.reason,
+    }
+    table = Table(title=f"allocation {out.plan_id} of {out.scan_run}")
+    for col in ("symbol", "strategy", "lots", "capital", "tier", "industry", "type", "conviction"):
+        table.add_column(col, justify="right" if col in ("lots", "capital", "tier") else "left")
+    for p in positions:
+        table.add_row(
+            p["symbol"], p["strategy"], str(p["lots"]), f"{Decimal(p['capital']):,.0f}", str(p["tier"]),
+            p["industry"], p["position_type"], p["conviction"],
+        )  # fmt: skip
+    _emit(as_json, payload, table)
+    if not as_json:
+        console.print(
+            f"deployed {plan.deployed:,.0f} of {plan.allocatable:,.0f} allocatable ({plan.deployed_pct:.1%}) "
+            f"in {len(plan.positions)} positions; expected {plan.expected_monthly_return:+.2%} a month "
+            f"(an expectation, not a promise; target {plan.monthly_return_target:.0%})"
+        )
+
+
+# -- execute ------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def execute(
+    strategy_id: Annotated[
+        list[str] | None, typer.Option("--strategy-id", help="A candidate id of the latest scan; repeat")
+    ] = None,
+    live: LiveOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="Enter a strategy again the same day")] = False,
+    account: AccountOpt = None,
+    data: DataOpt = None,
+    market: MarketOpt = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Place the allocated (or given) strategies as multi-leg orders; entry prices come from the fills."""
+    with one_line_errors():
+        cfg, url = _config(config, db)
+        _refuse_live(live, market or cfg.market.market)
+        view = ml.open_market(cfg, data=data, market=market)
+        rows, st = ml.run_execute(view, url, candidate_ids=strategy_id, force=force, account_name=account)
+    payload = {
+        "account": st.account.name,
+        "run_id": st.run_id,
+        "cash": str(st.account.book.cash),
+        "entries": [
+            {
+                "candidate_id": r.candidate_id,
+                "symbol": r.underlying,
+                "strategy": r.strategy,
+                "lots": r.lots,
+                "position_id": r.position_id,
+                "status": r.status,
+                "entry_per_share": None if r.entry is None else str(r.entry),
+                "reason": r.reason,
+            }
+            for r in rows
+        ],
+        "reconciliation": [rep.summary() for rep in st.reports],
+    }
+    table = Table(title=f"execute on {st.account.name} ({st.run_id})")
+    for col in ("symbol", "strategy", "lots", "position", "status", "entry/sh", "reason"):
+        table.add_column(col, justify="right" if col in ("lots", "entry/sh") else "left")
+    for r in rows:
+        table.add_row(r.underlying, r.strategy, str(r.lots), r.position_id or "-", r.status,
+                      "-" if r.entry is None else str(r.entry), r.reason[:80])  # fmt: skip
+    _emit(as_json, payload, table)
+    if not as_json:
+        for rep in st.reports:
+            console.print(f"reconciliation {rep.summary()}")
+    if any(not rep.ok for rep in st.reports):
+        raise typer.Exit(1)
+
+
+# -- monitor ------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def monitor(
+    once: Annotated[bool, typer.Option("--once", help="One cycle, then stop")] = False,
+    interval: Annotated[int, typer.Option("--interval", min=1, help="Seconds between cycles")] = 300,
+    cycles: Annotated[int, typer.Option("--cycles", min=1, help="Stop after this many cycles")] = 10**9,
+    alert_only: Annotated[
+        bool, typer.Option("--alert-only", help="Evaluate and alert; send no order")
+    ] = False,
+    live: LiveOpt = False,
+    account: AccountOpt = None,
+    data: DataOpt = None,
+    market: MarketOpt = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Mark every open strategy leg by leg, evaluate exits with urgency, and act unless --alert-only.
+
+    On the simulator each cycle moves the simulated clock by the interval (until the session closes).
+    """
+    with one_line_errors():
+        cfg, url = _config(config, db)
+        _refuse_live(live, market or cfg.market.market)
+        view = ml.open_market(cfg, data=data, market=market)
+        st = ml.open_standing(view, url, account)
+        results: list[list[Any]] = []
+        try:
+            n = 1 if once else cycles
+            for i in range(n):
+                rows = ml.run_monitor_cycle(st, act=not alert_only)
+                results.append(rows)
+                _print_cycle(rows, as_json, st.view.clock.now().isoformat(), alert_only)
+                nxt = st.view.clock.now().timestamp() + interval
+                if i + 1 >= n or nxt >= st.view.session.close.timestamp():
+                    break
+                from datetime import UTC, datetime
+
+                st.view.clock.advance_to(datetime.fromtimestamp(nxt, UTC))
+        finally:
+            st.close()
+    if any(not rep.ok for rep in st.reports):
+        raise typer.Exit(1)
+
+
+def _print_cycle(rows: list[Any], as_json: bool, at: str, alert_only: bool) -> None:
+    payload = {
+        "at": at,
+        "alert_only": alert_only,
+        "positions": [
+            {
+                "position_id": r.position_id,
+                "symbol": r.underlying,
+                "strategy": r.strategy,
+                "units": r.units,
+                "pnl": round(r.pnl, 2),
+                "capture": round(r.capture, 4),
+                "dte": r.dte,
+                "action": r.action.value,
+                "urgency": r.urgency,
+                "rule": r.rule,
+                "reason": r.reason,
+                "acted": r.acted,
+            }
+            for r in rows
+        ],
+    }
+    table = Table(title=f"monitor at {at}" + (" (alert only)" if alert_only else ""))
+    for col in (
+        "position",
+        "symbol",
+        "strategy",
+        "units",
+        "P&L",
+        "DTE",
+        "action",
+        "urgency",
+        "acted",
+        "reason",
+    ):
+        table.add_column(col, justify="right" if col in ("units", "P&L", "DTE") else "left")
+    for r in rows:
+        table.add_row(r.position_id[-10:], r.underlying, r.strategy, str(r.units), f"{r.pnl:+,.2f}",
+                      str(r.dte), r.action.value, r.urgency, "yes" if r.acted else "no",
+                      r.reason[-90:])  # fmt: skip
+    _emit(as_json, payload, table)
+    if not as_json and not rows:
+        console.print("no open multi-leg position")
+
+
+# -- iv ---------------------------------------------------------------------------------------------------
+
+
+@iv_app.command("collect")
+def iv_collect(
+    symbol: SymbolOpt = None,
+    data: DataOpt = None,
+    market: MarketOpt = None,
+    days: Annotated[int, typer.Option("--days", min=1, help="Sessions back from the last one")] = 1,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Store today's (and with --days, earlier sessions') 30-day ATM IV per symbol from the market."""
+    from optionpilot.persistence.scan_records import IvPoint
+
+    with one_line_errors():
+        cfg, url = _config(config, db)
+        view = ml.open_market(cfg, data=data, market=market, symbols=symbol)
+        day = view.session.day
+        points: list[IvPoint] = []
+        for sym in view.symbols:
+            hist = view.market.atm_iv_history(sym, day, days)
+            sessions = view.market.calendar.sessions_ending(
+                view.market.calendar.previous_session(day), len(hist)
+            )
+            points += [
+                IvPoint(sym, s.day, float(v), f"market:{view.label}")
+                for s, v in zip(sessions[-len(hist) :], hist, strict=False)
+                if np.isfinite(v) and v > 0
+            ]
+        rec = StandingRecorder(url, DatabaseConfig(url=url))
+        try:
+            rec.record_iv_history(points)
+        finally:
+            rec.close()
+    payload = {"stored": len(points), "symbols": view.symbols, "through": day.isoformat()}
+    _emit(as_json, payload, None)
+    if not as_json:
+        console.print(f"stored {len(points)} daily ATM IV points of {len(view.symbols)} symbols before {day}")
+
+
+@iv_app.command("analyze")
+def iv_analyze(
+    symbol: SymbolOpt = None,
+    lookback: Annotated[int, typer.Option("--lookback", min=2, help="Sessions of history")] = 252,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """IV rank and percentile of each symbol's latest stored ATM IV against its stored history."""
+    import sqlalchemy as sa
+
+    from optionpilot.persistence import tables as t
+    from optionpilot.persistence.database import create_engine
+
+    with one_line_errors():
+        _, url = _config(config, db)
+        engine = create_engine(url, DatabaseConfig(url=url))
+        with engine.connect() as conn:
+            names = sorted({str(r[0]) for r in conn.execute(sa.select(t.iv_history.c.symbol).distinct())})
+        wanted = [s.upper() for s in symbol] if symbol else names
+        from datetime import date
+
+        hist = store.iv_history(engine, wanted, date.max)
+        engine.dispose()
+        if not hist:
+            fail("no IV history stored: run `optionpilot iv collect` (or a scan) first")
+    cfg_iv = IvConfig(lookback_sessions=lookback)
+    rows: list[dict[str, Any]] = []
+    for sym in wanted:
+        pts = hist.get(sym, [])
+        if not pts:
+            continue
+        day, current = pts[-1]
+        past = [v for _, v in pts[:-1]]
+        pct = iv_percentile(current, past, cfg_iv)
+        rk = iv_rank(current, past, cfg_iv)
+        rows.append({"symbol": sym, "day": day.isoformat(), "atm_iv": round(current, 4),
+                     "sessions": len(past),
+                     "iv_percentile": None if pct is None else round(100 * pct, 1),
+                     "iv_rank": None if rk is None else round(rk, 4)})  # fmt: skip
+    table = Table(title="ATM IV percentiles")
+    for col in ("symbol", "day", "ATM IV", "sessions", "percentile", "rank"):
+        table.add_column(col, justify="left" if col in ("symbol", "day") else "right")
+    for r in rows:
+        table.add_row(r["symbol"], r["day"], f"{r['atm_iv']:.1%}", str(r["sessions"]),
+                      "-" if r["iv_percentile"] is None else f"{r['iv_percentile']:.0f}",
+                      "-" if r["iv_rank"] is None else f"{r['iv_rank']:.2f}")  # fmt: skip
+    _emit(as_json, {"symbols": rows}, table)

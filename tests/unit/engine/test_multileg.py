@@ -1,0 +1,131 @@
+"""The multi-leg desk on a scripted market and the simulated broker: entries, the once-a-day rule, exits."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from optionpilot.adapters.sim.broker import SimulatedBroker
+from optionpilot.core.clock import SimulatedClock
+from optionpilot.core.ids import AccountId, IdMaker
+from optionpilot.decisions.strategies.candidates import Conviction, StrategyCandidate
+from optionpilot.decisions.strategies.catalog import StrategyType
+from optionpilot.domain.instruments import AssetClass, OptionContract, OptionRight, Underlying
+from optionpilot.domain.orders import OrderLeg, Side
+from optionpilot.domain.positions import PositionStatus
+from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.book import AccountBook
+from optionpilot.engine.journal import Journal
+from optionpilot.engine.multileg import MultiLegDesk
+from optionpilot.engine.multileg_config import StrategiesConfig
+from optionpilot.engine.order_manager import OrderManager
+from optionpilot.engine.reconciliation import reconcile
+from optionpilot.ports.recorder import RunInfo, TickRecords
+from optionpilot.testing.static_market import StaticMarket
+
+SPY = Underlying("SPY", asset_class=AssetClass.ETF)
+START = datetime(2026, 10, 28, 15, 0, tzinfo=UTC)  # 11:00 New York
+EXPIRY = date(2026, 12, 18)  # 51 DTE
+SHORT = OptionContract("SPY", EXPIRY, Decimal(570), OptionRight.PUT)
+LONG = OptionContract("SPY", EXPIRY, Decimal(565), OptionRight.PUT)
+
+
+class ListRecorder:
+    def __init__(self) -> None:
+        self.ticks: list[TickRecords] = []
+
+    def start_run(self, info: RunInfo) -> None: ...
+
+    def record(self, records: TickRecords) -> None:
+        self.ticks.append(records)
+
+    def finish_run(self, run_id: str, ended_at: datetime, summary_json: str) -> None: ...
+
+
+def candidate(lots_note: str = "") -> StrategyCandidate:
+    return StrategyCandidate(
+        candidate_id="SPY-bull_put_spread-t1", ts=START, underlying="SPY", currency="USD",
+        strategy=StrategyType.BULL_PUT_SPREAD,
+        legs=(OrderLeg(LONG, Side.BUY), OrderLeg(SHORT, Side.SELL)),
+        expiry=EXPIRY, dte=51, multiplier=100, net_debit=Decimal("-1.20"), net_debit_mid=Decimal("-1.30"),
+        max_profit=Decimal(120), max_loss=Decimal(380), breakevens=(Decimal("568.80"),), pop=0.7,
+        expected_value=Decimal(10), delta=10.0, gamma=0.0, vega=-5.0, theta=2.0, margin=Decimal(380),
+        spread_pct=0.05, sigma=0.2, reason="test" + lots_note, score=0.7, confidence=0.7,
+        conviction=Conviction.HIGH,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def desk() -> tuple[MultiLegDesk, StaticMarket, SimulatedClock, Journal]:
+    clock = SimulatedClock(START)
+    market = StaticMarket(clock, [SPY])
+    market.set_spot("SPY", 580.0)
+    quote(market, short=("2.00", "2.10"), long=("0.80", "0.90"))
+    ids = IdMaker("t")
+    aid = AccountId("acct")
+    broker = SimulatedBroker(aid, market=market, clock=clock, starting_cash=Decimal(50_000), ids=ids)
+    book = AccountBook(aid, "USD", Decimal(50_000), clock.now())
+    journal = Journal(ListRecorder())
+    journal.begin(clock.now())
+    orders = OrderManager(aid, broker, book, ids, clock, journal)
+    account = AccountRuntime(aid, "acct", SPY.market, "USD", Decimal(50_000), broker, book, orders)
+    return MultiLegDesk(account, market, clock, journal, ids, StrategiesConfig()), market, clock, journal
+
+
+def quote(market: StaticMarket, *, short: tuple[str, str], long: tuple[str, str]) -> None:
+    market.set_quote(SHORT, *short)
+    market.set_quote(LONG, *long)
+
+
+def step(d: MultiLegDesk, market: StaticMarket, clock: SimulatedClock, **q: tuple[str, str]) -> None:
+    clock.advance_to(clock.now() + timedelta(minutes=1))
+    quote(market, short=q.get("short", ("2.00", "2.10")), long=q.get("long", ("0.80", "0.90")))
+    d.account.orders.process_events()
+
+
+def test_entry_fills_at_the_natural_credit_and_is_never_entered_twice(desk) -> None:  # type: ignore[no-untyped-def]
+    d, market, clock, _ = desk
+    first = d.enter(candidate(), 3, reason="plan")
+    assert first.ok and "limit -1.10" in first.reason  # buy 565P at 0.90, sell 570P at 2.00
+    step(d, market, clock)
+    pos = first.value
+    assert pos is not None and pos.status is PositionStatus.OPEN
+    assert pos.entry_cost == Decimal(-330)  # 3 x (0.90 - 2.00) x 100
+    again = d.enter(candidate(), 1, reason="plan")
+    assert not again.ok and again.rule == "multileg.entry.once_a_day"
+    forced = d.enter(candidate(), 1, reason="plan", force=True)
+    assert forced.ok
+    step(d, market, clock)
+    assert reconcile(d.account.book, d.account.broker).ok
+
+
+def test_alert_only_flags_without_orders_and_acting_closes_at_the_target(desk) -> None:  # type: ignore[no-untyped-def]
+    d, market, clock, journal = desk
+    pos = d.enter(candidate(), 2, reason="plan").value
+    step(d, market, clock)
+    # Entered for a 1.10 credit. It now costs 0.50 to close at the mid (short 0.60/0.70, long 0.10/0.20):
+    # captured 2 x (1.10 - 0.50) x 100 = 120 of the max profit 2 x 120: the 50% target.
+    step(d, market, clock, short=("0.60", "0.70"), long=("0.10", "0.20"))
+    rows = d.monitor(act=False)
+    assert [(r.action.value, r.rule, r.acted) for r in rows] == [
+        ("CLOSE", "multileg_exit.profit_target", False)
+    ]
+    assert not d.account.orders.open_orders()
+    assert any(e.kind == "exit_signal" for e in journal.current.position_events)
+    rows = d.monitor(act=True)
+    assert rows[0].acted and pos is not None and pos.status is PositionStatus.CLOSING
+    step(d, market, clock, short=("0.60", "0.70"), long=("0.10", "0.20"))
+    assert pos.status is PositionStatus.CLOSED
+    # Closed at the natural: pay 0.70 for the short, receive 0.10 for the long: 0.60 against 1.10.
+    assert pos.realized_pnl == Decimal(2 * (110 - 60))
+    assert reconcile(d.account.book, d.account.broker).ok
+
+
+def test_entries_inside_the_time_exit_are_refused(desk) -> None:  # type: ignore[no-untyped-def]
+    d, *_ = desk
+    near = candidate()
+    near = StrategyCandidate(**{**{f: getattr(near, f) for f in near.__dataclass_fields__}, "dte": 20})
+    refused = d.enter(near, 1, reason="plan")
+    assert not refused.ok and refused.rule == "multileg.entry.time_exit"

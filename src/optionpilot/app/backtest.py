@@ -32,6 +32,7 @@ from optionpilot.persistence.recorder import SqlRecorder
 from optionpilot.ports.market_data import MarketData
 from optionpilot.ports.news import NewsSource
 from optionpilot.ports.recorder import Recorder, RunInfo
+from optionpilot.signals.classifier import load_sentiment_model
 
 
 @dataclass(slots=True)
@@ -152,6 +153,9 @@ def build_backtest(
         ids=ids,
         rules=rules_from(config),
         news_sources=_news_sources(config, clock, market),
+        sentiment_model=load_sentiment_model(
+            config.strategy.sentiment.model, config.strategy.sentiment.model_path
+        ),
     )
     ticker = BacktestTicker(clock, sessions, src.step_minutes)
     info = RunInfo(

@@ -21,6 +21,7 @@ from optionpilot.ports.market_data import MarketData
 from optionpilot.ports.news import NewsSource
 from optionpilot.ports.recorder import EquityPoint, FeatureSnapshot, ScoredNews
 from optionpilot.ports.sentiment import SentimentScore
+from optionpilot.signals.classifier import HeadlineSentimentModel
 from optionpilot.signals.features import Features, FeatureTracker
 from optionpilot.signals.iv import iv_percentile, iv_rank
 from optionpilot.signals.sentiment import LexiconSentimentModel, SentimentBook
@@ -35,7 +36,7 @@ class Pipeline:
         journal: Journal,
         ids: IdMaker,
         rules: Rules,
-        sentiment_model: LexiconSentimentModel | None = None,
+        sentiment_model: HeadlineSentimentModel | None = None,
         news_sources: Sequence[NewsSource] = (),
     ) -> None:
         self.market = market

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,7 +37,7 @@ def _words(text: str) -> frozenset[str]:
 
 
 # Words chosen for what they say about a price, not about a company: no tickers or brokers' names.
-_BULLISH_WORDS = _words(
+BULLISH_WORDS = _words(
     """
     raised raises raise upgrade upgraded upgrades bullish bull climbs climb climbed jump jumps jumped
     rises rise rose rising rally rallies rallied upbeat overweight outperform outperforms positive soar
@@ -46,7 +48,7 @@ _BULLISH_WORDS = _words(
     advances profit profitable wins win
     """
 )
-_BEARISH_WORDS = _words(
+BEARISH_WORDS = _words(
     """
     downgraded downgrade downgrades plunges plunge plunged tumble tumbles tumbled sinks sink sank slides
     slide slid lower lowers lowered dumping dump weak weaker weakness slips slip slipped sues sued suing
@@ -82,7 +84,7 @@ class LexiconSentimentModel:
         bull = bear = 0
         negate = False
         for word in _WORD.findall(text.lower()):
-            sign = 1 if word in _BULLISH_WORDS else (-1 if word in _BEARISH_WORDS else 0)
+            sign = 1 if word in BULLISH_WORDS else (-1 if word in BEARISH_WORDS else 0)
             if sign and negate:
                 sign = -sign
             if sign > 0:
@@ -108,6 +110,10 @@ class SentimentConfig(BaseModel):
     half_life_minutes: float = Field(240.0, gt=0)
     # Below this total decayed weight there is too little news to say anything: the score is 0.
     min_weight: float = Field(0.25, ge=0)
+    # Which classifier scores headlines: the shipped trained model, the word lexicon, or a FinBERT directory
+    # the user has on disk (`model_path`); nothing is ever downloaded.
+    model: Literal["trained", "lexicon", "finbert"] = "trained"
+    model_path: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

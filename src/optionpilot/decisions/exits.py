@@ -53,6 +53,7 @@ class ExitConfig(BaseModel):
     underlying_target_min_option_gain: float = Field(0.20, ge=0)
     sma20_break: bool = True
     # Rolls (seed 003).
+    rolls: bool = True  # act on roll proposals (the single-leg flow rolls a winning long up)
     roll_long_gain: Decimal = Field(Decimal("1.00"), gt=0)
     roll_short_dte: int = Field(21, ge=0)
 

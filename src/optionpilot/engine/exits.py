@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+import numpy as np
+
 from optionpilot.core.money import to_decimal
-from optionpilot.decisions.exits import ExitKind, PositionView, evaluate_exit
+from optionpilot.decisions.exits import ExitKind, PositionView, evaluate_exit, propose_roll
 from optionpilot.domain.instruments import OptionContract, Stock
 from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position, PositionEventKind, PositionLeg, PositionStatus
@@ -87,12 +89,66 @@ class ExitStage:
             return
         position.peak_value = action.peak_price
         if action.kind is ExitKind.HOLD:
+            if self.rules.exits.rolls:
+                self._maybe_roll(account, position, leg, view, now)
             return
         qty = leg.quantity if action.kind is ExitKind.CLOSE_ALL else min(action.quantity, leg.quantity)
         if qty <= 0:
             return
         position.partials_taken = action.partials_taken
         self._close(account, position, leg, qty, decision.reason, decision.rule, now, mark)
+
+    def _maybe_roll(
+        self, account: AccountRuntime, position: Position, leg: PositionLeg, view: PositionView, now: datetime
+    ) -> None:
+        """Seed 003: bank a winning long by rolling it to the next strike out of the money, same expiry."""
+        roll = propose_roll(view, self.rules.exits)
+        if not roll.ok:
+            return
+        contract = leg.instrument
+        assert isinstance(contract, OptionContract)
+        dte = (contract.expiry - self.market.calendar.local_date(now)).days
+        chain = self.market.chain(contract.underlying, min_dte=dte, max_dte=dte)
+        same = (chain.expiry == np.datetime64(contract.expiry, "D")) & (chain.is_call == contract.is_call)
+        beyond = (
+            chain.strike > float(contract.strike)
+            if contract.is_call
+            else chain.strike < float(contract.strike)
+        )
+        quoted = (chain.bid > 0) & (chain.ask >= chain.bid)
+        rows = np.flatnonzero(same & beyond & quoted)
+        if rows.size == 0:
+            return
+        i = int(rows[np.argmin(np.abs(chain.strike[rows] - float(contract.strike)))])
+        new = chain.contract(i)
+        quote = chain.quote(i)
+        text = f"{roll.rule}: {roll.reason}; {contract.key} -> {new.key}"
+        account.orders.journal.current.position_events.append(
+            PositionEvent(
+                now,
+                position.position_id,
+                account.account_id,
+                PositionEventKind.EXIT_SIGNAL,
+                text,
+                leg.quantity,
+            )
+        )
+        # The rolled position is managed from the new contract's price: entry and peak start again there.
+        position.meta["entry_price"] = str(quote.ask)
+        position.meta["rolled_from"] = contract.key
+        position.peak_value = quote.ask
+        position.partials_taken = 0
+        account.orders.place(
+            (
+                OrderLeg(contract, Side.SELL, 1, PositionEffect.CLOSE),
+                OrderLeg(new, Side.BUY, 1, PositionEffect.OPEN),
+            ),
+            leg.quantity,
+            position_id=position.position_id,
+            purpose="roll",
+            reason=text,
+            order_type=OrderType.MARKET,
+        )
 
     def _stock(self, tick: Tick, account: AccountRuntime, position: Position, leg: PositionLeg) -> None:
         now = tick.now

@@ -1,0 +1,106 @@
+"""The position manager stage on a scripted market: a winning long is rolled up, a loser is stopped."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from optionpilot.adapters.sim.broker import SimulatedBroker
+from optionpilot.core.calendars import Market, calendar_for
+from optionpilot.core.clock import SimulatedClock
+from optionpilot.core.ids import AccountId, IdMaker, PositionId
+from optionpilot.domain.instruments import OptionContract, OptionRight, Underlying
+from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
+from optionpilot.domain.positions import Position
+from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.book import AccountBook
+from optionpilot.engine.exits import ExitStage
+from optionpilot.engine.journal import Journal
+from optionpilot.engine.marks import Marker
+from optionpilot.engine.order_manager import OrderManager
+from optionpilot.engine.rules import Rules
+from optionpilot.engine.ticker import Tick
+from optionpilot.ports.recorder import RunInfo, TickRecords
+from optionpilot.testing.static_market import StaticMarket
+
+SPY = Underlying("SPY")
+A = AccountId("a")
+EXPIRY = date(2024, 6, 21)
+C530 = OptionContract.for_underlying(SPY, EXPIRY, Decimal(530), OptionRight.CALL)
+C535 = OptionContract.for_underlying(SPY, EXPIRY, Decimal(535), OptionRight.CALL)
+MIN = timedelta(minutes=1)
+
+
+class Sink:
+    def start_run(self, info: RunInfo) -> None: ...
+    def record(self, records: TickRecords) -> None: ...
+    def finish_run(self, run_id: str, ended_at: datetime, summary_json: str) -> None: ...
+
+
+def world() -> tuple[StaticMarket, SimulatedClock, AccountRuntime, ExitStage, Tick]:
+    session = calendar_for(Market.US).session(date(2024, 6, 3))
+    clock = SimulatedClock(session.open + 60 * MIN)
+    market = StaticMarket(clock, [SPY])
+    market.set_spot("SPY", 531.0)
+    ids = IdMaker("t")
+    broker = SimulatedBroker(A, market=market, clock=clock, starting_cash=Decimal(10_000), ids=ids)
+    book = AccountBook(A, "USD", Decimal(10_000), clock.now())
+    journal = Journal(Sink())
+    orders = OrderManager(A, broker, book, ids, clock, journal)
+    account = AccountRuntime(A, "a", Market.US, "USD", Decimal(10_000), broker, book, orders)
+    tick = Tick(clock.now(), clock.now() - MIN, session, 60, False, False)
+    return market, clock, account, ExitStage(market, Marker(market), Rules()), tick
+
+
+def open_long(market: StaticMarket, clock: SimulatedClock, account: AccountRuntime, price: str) -> Position:
+    position = Position(PositionId("p1"), A, "SPY", "long_call/swing_trade", clock.now(), "test entry")
+    position.meta.update({"trade_style": "swing_trade", "direction": "bullish", "entry_price": price})
+    account.book.add_position(position)
+    market.set_quote(C530, str(Decimal(price) - Decimal("0.05")), price)
+    account.orders.place(
+        (OrderLeg(C530, Side.BUY, 1, PositionEffect.OPEN),),
+        2,
+        position_id=position.position_id,
+        purpose="entry",
+        reason="test",
+        order_type=OrderType.MARKET,
+    )
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, str(Decimal(price) - Decimal("0.05")), price)
+    account.orders.process_events()
+    assert position.legs[C530.key].quantity == 2
+    return position
+
+
+def test_a_long_past_the_roll_gain_is_rolled_to_the_next_strike() -> None:
+    market, clock, account, stage, _ = world()
+    position = open_long(market, clock, account, "2.00")
+    position.partials_taken = 2  # the ladder is done: the rest rides
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "4.40", "4.50")  # +122% on the mid
+    market.set_quote(C535, "2.00", "2.10")
+    tick = Tick(
+        clock.now(), clock.now() - MIN, calendar_for(Market.US).session(date(2024, 6, 3)), 62, False, False
+    )
+    stage.run(tick, account, {})
+    [roll] = account.orders.open_orders()
+    assert roll.purpose == "roll" and [leg.instrument for leg in roll.legs] == [C530, C535]
+    assert "exits.roll_up" in roll.reason
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "4.40", "4.50")
+    market.set_quote(C535, "2.00", "2.10")
+    account.orders.process_events()
+    assert position.legs[C530.key].quantity == 0 and position.legs[C535.key].quantity == 2
+    assert position.realized_pnl == Decimal("480")  # sold 2 at 4.40 bought at 2.00
+    assert position.meta["entry_price"] == "2.10" and position.is_open
+
+
+def test_a_loser_is_stopped_on_its_own_quote() -> None:
+    market, clock, account, stage, tick = world()
+    open_long(market, clock, account, "2.00")
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "1.40", "1.46")  # -28%
+    tick = Tick(clock.now(), clock.now() - MIN, tick.session, 62, False, False)
+    stage.run(tick, account, {})
+    [exit_order] = account.orders.open_orders()
+    assert exit_order.purpose == "exit" and exit_order.reason.startswith("exits.stop_loss")

@@ -1,4 +1,4 @@
-"""American prices, Black-76, parity, realized vol, IV rank, payoffs, probabilities, portfolio Greeks."""
+"""Black-76, parity, realized vol, IV rank, payoffs, probabilities, portfolio Greeks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from optionpilot.core.errors import DataError
 from optionpilot.pricing import bs_greeks, bs_price
-from optionpilot.pricing.american import american_price, american_tree_price
 from optionpilot.pricing.black76 import black76_greeks, black76_implied_vol, black76_price
 from optionpilot.pricing.iv_rank import expected_move, iv_percentile, iv_rank
 from optionpilot.pricing.parity import implied_forward
@@ -19,32 +18,6 @@ from optionpilot.pricing.payoff import Leg, payoff_at_expiry, payoff_before_expi
 from optionpilot.pricing.portfolio import portfolio_greeks
 from optionpilot.pricing.probability import expected_value, prob_above, prob_profit, prob_touch
 from optionpilot.pricing.realized_vol import close_to_close, garman_klass, parkinson, yang_zhang
-
-
-def test_american_close_to_a_2000_step_tree_for_listed_maturities() -> None:
-    # Bjerksund-Stensland 2002 is a lower bound: within 0.5% for most inputs, up to ~1.2% on some
-    # out-of-the-money puts (measured). The issue's 0.5% everywhere needs a better method (see report).
-    rng = np.random.default_rng(0)
-    n = 120
-    S = 100 * np.exp(rng.normal(0, 0.1, n))
-    T = rng.uniform(0.02, 0.5, n)
-    r, q = rng.uniform(0.0, 0.06, n), rng.uniform(0.0, 0.04, n)
-    v, c = rng.uniform(0.15, 0.6, n), rng.random(n) < 0.5
-    approx, tree = (
-        american_price(S, 100.0, T, r, q, v, c),
-        american_tree_price(S, 100.0, T, r, q, v, c, steps=2000),
-    )
-    worth = tree > 0.5  # relative error means little on pennies
-    rel = np.abs(approx - tree)[worth] / tree[worth]
-    assert np.mean(rel < 0.005) >= 0.95 and rel.max() < 0.015
-    assert np.all(approx >= bs_price(S, 100.0, T, r, q, v, c) - 1e-12)
-
-
-def test_american_call_without_dividends_is_european_and_deep_put_is_exercised() -> None:
-    assert float(american_price(100, 100, 1.0, 0.05, 0.0, 0.2, True)) == pytest.approx(
-        float(bs_price(100, 100, 1.0, 0.05, 0.0, 0.2, True))
-    )
-    assert float(american_price(40, 100, 1.0, 0.05, 0.0, 0.2, False)) == pytest.approx(60.0)
 
 
 def test_black76_is_bsm_on_the_forward_with_its_own_rho() -> None:

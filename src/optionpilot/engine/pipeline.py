@@ -120,6 +120,10 @@ class Pipeline:
     def _session_start(self, tick: Tick) -> None:
         day = tick.session.day
         for symbol in self.symbols:
+            ratio = self.market.split_ratio(symbol, day)
+            tracker = self.trackers.get(symbol)
+            if ratio != 1.0 and tracker is not None:
+                tracker.rescale(ratio)
             history = self.market.atm_iv_history(symbol, day, self.rules.iv.lookback_sessions + 1)
             if history.size == 0 or not math.isfinite(float(history[-1])):
                 self.iv_rank[symbol] = None

@@ -61,6 +61,13 @@ class MarketData(Protocol):
         """News published in [start, end); `end` must not be after the clock."""
         ...
 
+    def split_ratio(self, symbol: str, day: date) -> float:
+        """Old price over new price of a split effective at the open of `day` (7.0 for a 7-for-1), else 1.0.
+
+        Splits are announced before they happen, so knowing today's at the open is not looking ahead.
+        """
+        ...
+
     def atm_iv_history(self, symbol: str, end: date, count: int) -> np.ndarray:
         """Daily 30-day at-the-money implied volatility of the `count` sessions before `end` (float64)."""
         ...

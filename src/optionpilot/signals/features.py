@@ -184,6 +184,26 @@ class FeatureTracker:
     def _skip(self, why: str) -> None:
         self.skipped[why] = self.skipped.get(why, 0) + 1
 
+    def rescale(self, ratio: float) -> None:
+        """Restate everything remembered in post-split terms (prices / ratio, volumes x ratio), so a
+        7-for-1 split is not seen as an 86% crash. Returns and volume ratios are unchanged by a split."""
+        if not ratio > 0 or not math.isfinite(ratio):
+            raise DataError(f"features {self.symbol}: split ratio {ratio!r} must be a positive number")
+        k = 1.0 / ratio
+        for window in (self._fast, self._slow):
+            window.values = deque(v * k for v in window.values)
+            window.sum *= k
+            window.sum_sq *= k * k
+        self._closes = deque((c * k for c in self._closes), maxlen=self._closes.maxlen)
+        self._sma_hist = deque((v * k for v in self._sma_hist), maxlen=self._sma_hist.maxlen)
+        self._atr *= k
+        self._tr_sum *= k
+        self._prev_close *= k
+        for minute, vols in self._minute_vol.items():
+            self._minute_vol[minute] = deque((v * ratio for v in vols), maxlen=vols.maxlen)
+            self._minute_sum[minute] *= ratio
+        self._session_vol_sum *= ratio
+
     def _local(self, start: datetime) -> datetime:
         # A zone lookup per bar is slow; the offset only changes on the hour (DST), so cache it per hour.
         hour_key = start.toordinal() * 24 + start.hour

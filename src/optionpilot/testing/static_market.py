@@ -77,6 +77,7 @@ class StaticMarket:
         self._contracts: dict[str, OptionContract] = {}
         self._news: list[NewsItem] = []
         self._atm_iv: dict[str, dict[date, float]] = {}
+        self._splits: dict[tuple[str, date], float] = {}
 
     # ------------------------------------------------------------------------------ setters
 
@@ -199,6 +200,12 @@ class StaticMarket:
             open_interest=np.zeros(len(rows), dtype=np.int64),
             quote_ts=np.asarray([int(q.ts.timestamp()) for _, q in rows], dtype=np.int64),
         )
+
+    def set_split(self, symbol: str, day: date, ratio: float) -> None:
+        self._splits[(symbol, day)] = ratio
+
+    def split_ratio(self, symbol: str, day: date) -> float:
+        return self._splits.get((symbol, day), 1.0)
 
     def quote(self, contract: OptionContract) -> Quote | None:
         line = self._quotes.get(contract.key)

@@ -147,3 +147,25 @@ def test_book_keeps_one_tracker_per_symbol() -> None:
     spy, qqq = book.latest("SPY"), book.latest("QQQ")
     assert spy is not None and qqq is not None and (spy.close, qqq.close) == (100.0, 50.0)
     assert book.latest("IWM") is None
+
+
+def test_a_split_restated_at_the_open_is_not_a_crash() -> None:
+    def feed(rescale: bool) -> FeatureTracker:
+        t = FeatureTracker("SPY")
+        for i in range(390):  # a full day at ~645, gently rising
+            t.update(bar(i, 645.0 + i * 0.01, 5000.0))
+        if rescale:
+            t.rescale(7.0)
+        for i in range(10):  # the next day, after a 7-for-1 split
+            t.update(bar(i, 92.2 + i * 0.0015, 35000.0, day=1))
+        return t
+
+    split_aware, naive = feed(True).last, feed(False).last
+    assert naive is not None and naive.ret_15m < -0.5  # a naive tracker sees an 86% crash
+    assert split_aware is not None
+    assert abs(split_aware.ret_15m) < 0.01
+    assert split_aware.sma50 == pytest.approx(92.2, rel=0.01)
+    assert split_aware.atr < 1.0 < naive.atr
+    assert split_aware.volume_ratio == pytest.approx(1.0, rel=0.05)
+    with pytest.raises(DataError, match="split ratio"):
+        FeatureTracker("SPY").rescale(0.0)

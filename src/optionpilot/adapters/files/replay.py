@@ -419,6 +419,13 @@ class StoreMarket:
         hit = table.filter(pc.equal(table["day"], pa.scalar(day, pa.date32())))
         return float(hit["close"][0].as_py()) if hit.num_rows else None
 
+    def split_ratio(self, symbol: str, day: date) -> float:
+        ratio = 1.0
+        for split in self.splits(symbol):
+            if split.day == day:
+                ratio *= split.ratio
+        return ratio
+
     def splits(self, symbol: str) -> list[Split]:
         """Splits known for `symbol` (stated by a vendor file or detected in its bars), any date."""
         found = self._splits.get(symbol)

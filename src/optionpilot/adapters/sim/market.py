@@ -225,6 +225,11 @@ class SimulatedMarket:
             np.concatenate([d.volume[sl], [p.volume[row].sum() for p in agg]]),
         )
 
+    def split_ratio(self, symbol: str, day: date) -> float:
+        """The simulated underlyings never split."""
+        self._row(symbol)
+        return 1.0
+
     def atm_iv_history(self, symbol: str, end: date, count: int) -> np.ndarray:
         row = self._row(symbol)
         n_daily, n_minute = self._sessions_before(end, "atm_iv_history")

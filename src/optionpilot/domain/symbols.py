@@ -104,6 +104,48 @@ def parse_nse(symbol: str, *, lot_size: int, monthly_expiry: date | None = None)
     )
 
 
+_DHAN = re.compile(
+    r"^(?P<root>[A-Z&-]+?)-(?P<mon>[A-Z][a-z]{2})(?P<yyyy>\d{4})-(?P<strike>\d+(?:\.\d+)?)-(?P<right>CE|PE)$"
+)
+
+
+def format_dhan(contract: OptionContract) -> str:
+    """Dhan's trading symbol, `NIFTY-Jul2025-25000-CE`: month and year only, like NSE's monthly symbol."""
+    root = contract.root or contract.underlying
+    right = "CE" if contract.is_call else "PE"
+    return f"{root}-{contract.expiry:%b%Y}-{_strike_text(contract.strike)}-{right}"
+
+
+def format_dhan_display(contract: OptionContract) -> str:
+    """Dhan's custom symbol, `NIFTY 17 JUL 25000 CALL`, as its apps show it."""
+    root = contract.root or contract.underlying
+    right = "CALL" if contract.is_call else "PUT"
+    month = _MONTHS[contract.expiry.month - 1]
+    return f"{root} {contract.expiry.day} {month} {_strike_text(contract.strike)} {right}"
+
+
+def parse_dhan(symbol: str, *, lot_size: int, expiry: date) -> OptionContract:
+    """Parse a Dhan trading symbol; its expiry day comes from the scrip master (`SEM_EXPIRY_DATE`)."""
+    from optionpilot.domain.instruments import ExerciseStyle, Settlement
+
+    m = _DHAN.match(symbol.strip())
+    if m is None:
+        raise DataError(f"{symbol!r} is not a Dhan option trading symbol")
+    month = _MONTHS.index(m["mon"].upper()) + 1 if m["mon"].upper() in _MONTHS else 0
+    if (expiry.year, expiry.month) != (int(m["yyyy"]), month):
+        raise DataError(f"{symbol!r} does not expire in the month of {expiry.isoformat()}")
+    return OptionContract(
+        underlying=m["root"],
+        expiry=expiry,
+        strike=Decimal(m["strike"]),
+        right=OptionRight.CALL if m["right"] == "CE" else OptionRight.PUT,
+        market=Market.IN,
+        multiplier=lot_size,
+        style=ExerciseStyle.EUROPEAN,
+        settlement=Settlement.CASH,
+    )
+
+
 def contract_symbol(contract: OptionContract) -> str:
     if contract.market is Market.US:
         return format_occ(contract)

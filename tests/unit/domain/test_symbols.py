@@ -60,3 +60,23 @@ def test_nse_weekly_and_monthly_round_trip() -> None:
         parse_nse(monthly, lot_size=35)
     with pytest.raises(DataError, match="does not expire in the month"):
         parse_nse(monthly, lot_size=35, monthly_expiry=date(2025, 8, 28))
+
+
+def test_dhan_trading_and_display_symbols() -> None:
+    from optionpilot.domain.symbols import format_dhan, format_dhan_display, parse_dhan
+
+    c = OptionContract("NIFTY", date(2025, 7, 17), Decimal(25000), OptionRight.CALL, Market.IN, multiplier=75)
+    assert format_dhan(c) == "NIFTY-Jul2025-25000-CE"
+    assert format_dhan_display(c) == "NIFTY 17 JUL 25000 CALL"
+    back = parse_dhan("NIFTY-Jul2025-25000-CE", lot_size=75, expiry=date(2025, 7, 17))
+    assert (back.underlying, back.expiry, back.strike, back.right, back.multiplier) == (
+        "NIFTY",
+        c.expiry,
+        c.strike,
+        c.right,
+        75,
+    )
+    with pytest.raises(DataError, match="does not expire in the month"):
+        parse_dhan("NIFTY-Jul2025-25000-CE", lot_size=75, expiry=date(2025, 8, 28))
+    with pytest.raises(DataError, match="not a Dhan"):
+        parse_dhan("NIFTY25JUL25000CE", lot_size=75, expiry=date(2025, 7, 31))

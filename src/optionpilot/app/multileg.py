@@ -49,6 +49,7 @@ from optionpilot.engine.reconciliation import ReconciliationReport, reconcile
 from optionpilot.engine.ticker import BacktestTicker
 from optionpilot.persistence import strategy_store as store
 from optionpilot.persistence.database import DatabaseConfig
+from optionpilot.persistence.recorder import SqlRecorder
 from optionpilot.persistence.scan_records import AllocationRecord, IvPoint, StrategyCandidateRecord
 from optionpilot.persistence.strategy_store import StandingRecorder, StoredCandidate
 from optionpilot.ports.market_data import MarketData
@@ -479,6 +480,7 @@ def run_execute(
 def run_monitor_cycle(st: Standing, *, act: bool) -> list[MonitorRow]:
     st.journal.begin(st.view.clock.now())
     st.account.orders.process_events()
+    st.desk.offset_expired()
     rows = st.desk.monitor(act=act)
     settle_orders(st)
     return rows
@@ -495,6 +497,12 @@ def build_multileg_backtest(config: OptionPilotConfig, source: MarketSource | No
     step = flow.step_minutes if src.step_minutes == 1 else src.step_minutes
     src = MarketSource(src.market, src.sessions, src.open, step, f"multileg-{src.label}")
     bt = build_backtest(config, source=src)
+    recorder = bt.recorder
+
+    def store_candidates(candidates: Sequence[StrategyCandidate]) -> None:
+        if isinstance(recorder, SqlRecorder) and candidates:
+            recorder.record_candidates([candidate_record(c) for c in candidates])
+
     pipeline = MultiLegPipeline(
         market=bt.market,
         accounts=bt.accounts,
@@ -503,6 +511,7 @@ def build_multileg_backtest(config: OptionPilotConfig, source: MarketSource | No
         rules=rules_from(config),
         clock=bt.clock,
         strategies=config.strategies,
+        on_candidates=store_candidates,
     )
     bt.pipeline = pipeline
     bt.runner.pipeline = pipeline

@@ -2,9 +2,19 @@
 
 Entries: one position per strategy, one multi-leg order of `lots` units (atomic or legged, as the broker
 allows), a limit at the natural price of the legs now (a market order when legs differ in multiplier, as a
-covered call's shares and option do). The same strategy is never entered twice for a symbol on one day
-unless forced. Monitoring marks every leg of every open strategy in arrays (one chain per underlying),
-evaluates `decisions.strategies.exits` and, unless alert-only, closes or scales out with market orders.
+covered call's shares and option do). Every leg must have a two-sided quote when it is sent. The same
+strategy is never entered twice for a symbol on one day unless forced.
+
+Monitoring marks every leg of every managed strategy in arrays (`multileg_marks`), evaluates
+`decisions.strategies.exits` and, unless alert-only, closes or scales out with market orders. Before the
+rules, two things force a close:
+- a broken strategy (`shape_problem`): shares delivered by exercise or assignment, a leg gone at expiry,
+  legs out of proportion after a legged order part-filled. Everything left is closed, shares included.
+- an exit decided earlier that is not done (its order was rejected, expired or held): a decided exit
+  stands, so it is sent again at every look.
+A close sends the legs `plan_close` allows: all when all are quoted; else quoted shorts, and longs only
+when no short is left. The rest waits with its reason (the position is back to `open`, never `closing`
+without an order) until quoted or settled at expiry; netted legs expire through `multileg_expiry`.
 """
 
 from __future__ import annotations
@@ -12,11 +22,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
-
-import numpy as np
-from numpy.typing import NDArray
 
 from optionpilot.core.clock import Clock
 from optionpilot.core.errors import DataError, LookAheadError
@@ -28,25 +35,26 @@ from optionpilot.decisions.strategies.exits import (
     ExitAction,
     ExitBatch,
     ExitInputs,
-    ExitSignal,
+    LegState,
     MultiLegExitConfig,
     evaluate_exits,
     explain,
+    plan_close,
+    shape_problem,
 )
-from optionpilot.domain.instruments import OptionContract, Stock
+from optionpilot.domain.instruments import Instrument, Stock
 from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
-from optionpilot.domain.positions import Position, PositionEventKind, PositionStatus
+from optionpilot.domain.positions import Position, PositionEventKind, PositionLeg, PositionStatus
 from optionpilot.domain.recommendations import Decision, PositionEvent
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.multileg_config import StrategiesConfig
+from optionpilot.engine.multileg_expiry import offset_netted_expiries
+from optionpilot.engine.multileg_marks import LegMarks, units_of
 from optionpilot.ports.market_data import MarketData
-from optionpilot.pricing import bs_greeks, implied_vol
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 META_FLOW = "multileg"
-_YEAR_DAYS = 365.0
+EXIT_DUE = "exit_due"  # meta: the reason of an exit decided and not done yet
 
 
 def strategy_meta(candidate: StrategyCandidate, lots: int) -> dict[str, str]:
@@ -60,14 +68,55 @@ def strategy_meta(candidate: StrategyCandidate, lots: int) -> dict[str, str]:
         "unit_ratio": str(first.ratio),
         "max_profit_unit": "" if candidate.max_profit is None else str(candidate.max_profit),
         "max_loss_unit": "" if candidate.max_loss is None else str(candidate.max_loss),
+        "legs": ";".join(f"{leg.instrument.key}={leg.side.sign * leg.ratio}" for leg in candidate.legs),
     }
 
 
-def closes_at_once(candidate: StrategyCandidate, config: MultiLegExitConfig) -> bool:
-    """True when the time exit would close the strategy on its first look (too near its expiry)."""
+def entry_shape(p: Position) -> dict[str, int] | None:
+    """Signed quantity per unit of each leg at entry (None for positions stored before it was kept)."""
+    text = p.meta.get("legs", "")
+    if not text:
+        return None
+    out: dict[str, int] = {}
+    for part in text.split(";"):
+        key, _, qty = part.rpartition("=")
+        out[key] = int(qty)
+    return out
+
+
+def broken_because(p: Position) -> str | None:
+    """Why the position's legs no longer form its strategy, or None."""
+    held = {k: leg.quantity for k, leg in p.legs.items() if leg.quantity}
+    stocks = [k for k, leg in p.legs.items() if leg.quantity and isinstance(leg.instrument, Stock)]
+    shape = entry_shape(p)
+    if shape is not None:
+        return shape_problem(shape, held, stocks)
+    if stocks and (p.strategy_type != StrategyType.COVERED_CALL.value or p.meta.get("delivered") == "1"):
+        return shape_problem({}, held, stocks)
+    return None
+
+
+def closes_at_once(
+    candidate: StrategyCandidate, config: MultiLegExitConfig, fill_day: date | None = None
+) -> bool:
+    """True when the time exit would close the strategy on its first look (too near its expiry).
+
+    `fill_day` is the session the entry can fill in (the next one when it is sent after the close, as at
+    the one look of end-of-day data): the DTE that counts is the one it will have when held.
+    """
     short = PROFILES[candidate.strategy].collects_premium
     limit = config.dte_exit_short_premium if short else config.dte_exit_other
-    return candidate.dte <= limit
+    dte = candidate.dte if fill_day is None else min(candidate.dte, (candidate.expiry - fill_day).days)
+    return dte <= limit
+
+
+def fill_day(market: MarketData, now: datetime) -> date:
+    """The session an order sent now works in: today's while it is open, else the next one."""
+    cal = market.calendar
+    today = cal.local_date(now)
+    if cal.is_session(today) and now < cal.session(today).close:
+        return today
+    return cal.next_session(today)
 
 
 def entered_today(
@@ -93,11 +142,23 @@ def natural_price(market: MarketData, legs: Sequence[OrderLeg]) -> Decimal | Non
             price = Decimal(repr(round(market.spot(inst.symbol), 4)))
         else:
             q = market.quote(inst)
-            if q is None or q.bid <= 0 or q.ask <= 0 or q.bid > q.ask:
+            if q is None or q.bid <= 0 or q.ask <= 0 or q.bid > q.ask or q.bid_size <= 0 or q.ask_size <= 0:
                 return None
             price = q.ask if leg.side.sign > 0 else q.bid
         total += leg.side.sign * leg.ratio * price
     return total
+
+
+def tradeable(market: MarketData, inst: Instrument) -> bool:
+    """Shares with a price, or an option with a two-sided quote with size (what the broker fills on)."""
+    try:
+        if isinstance(inst, Stock):
+            spot = market.spot(inst.symbol)
+            return math.isfinite(spot) and spot > 0
+        q = market.quote(inst)
+    except (DataError, LookAheadError):
+        return False
+    return q is not None and q.bid > 0 and q.ask > 0 and q.bid <= q.ask and q.bid_size > 0 and q.ask_size > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +193,13 @@ class MultiLegDesk:
         self.journal = journal
         self.ids = ids
         self.config = config
-        self.last_mark: dict[str, float] = {}
+        self.marks = LegMarks(market)
+        # Shape checks by position, valid while its legs are unchanged (the monitor runs every look).
+        self._shapes: dict[str, tuple[tuple[tuple[str, int], ...], str | None]] = {}
+
+    @property
+    def last_mark(self) -> dict[str, float]:
+        return self.marks.last_mark
 
     # -- entries ----------------------------------------------------------------------------------------
 
@@ -149,9 +216,11 @@ class MultiLegDesk:
                 f"{candidate.candidate_id}: its nearest leg expired on {candidate.expiry}",
                 "multileg.entry.expired",
             )
-        if closes_at_once(candidate, self.config.exits):
+        fills = fill_day(self.market, now)
+        if closes_at_once(candidate, self.config.exits, fills):
             return Decision.no(
-                f"{candidate.candidate_id}: {candidate.dte} DTE is inside the time exit (closes at once)",
+                f"{candidate.candidate_id}: {(candidate.expiry - fills).days} DTE on {fills} (when it can "
+                "fill) is inside the time exit (closes at once)",
                 "multileg.entry.time_exit",
             )
         dup = entered_today(
@@ -175,6 +244,9 @@ class MultiLegDesk:
             return Decision.no(
                 f"{candidate.candidate_id}: a leg has no two-sided quote now", "multileg.entry.quote"
             )
+        clash = self._nets_against(candidate.legs)
+        if clash is not None:
+            return Decision.no(f"{candidate.candidate_id}: {clash}", "multileg.entry.netting")
         mixed = len({leg.instrument.multiplier for leg in candidate.legs}) > 1
         position = Position(
             position_id=self.ids.position_id(),
@@ -201,256 +273,230 @@ class MultiLegDesk:
             position, f"entry sent: {lots} x {candidate.strategy.value} ({kind})", "multileg.entry"
         )
 
+    def _nets_against(self, legs: Sequence[OrderLeg]) -> str | None:
+        """A leg on the other side of what the account holds or is entering, or None.
+
+        The broker keeps one net quantity per instrument, so a strategy long a contract that another holds
+        short would be netted away there: its closing order would be refused (the account is net short)
+        and at expiry the broker would settle nothing of it. Such an entry is refused.
+        """
+        sides: dict[str, int] = {k: q for k, q in self.account.book.holdings().items() if q}
+        for order in self.account.orders.open_orders():
+            if order.purpose == "entry":
+                for leg in order.legs:
+                    sides.setdefault(leg.instrument.key, leg.side.sign)
+        for leg in legs:
+            held = sides.get(leg.instrument.key, 0)
+            if held and (held > 0) != (leg.side.sign > 0):
+                side = "long" if held > 0 else "short"
+                return (
+                    f"{leg.instrument.key} is held {side} by another position; the broker nets one "
+                    "instrument per account, so the opposite side cannot be held apart"
+                )
+        return None
+
     # -- monitoring -------------------------------------------------------------------------------------
 
     def open_positions(self) -> list[Position]:
+        """Multi-leg positions holding something (open, or closing with an exit order working)."""
         return [
             p
-            for p in self.account.book.open_positions()
-            if p.status is PositionStatus.OPEN and p.meta.get("flow") == META_FLOW and not p.is_flat
+            for p in self.account.book.positions.values()
+            if p.status in (PositionStatus.OPEN, PositionStatus.CLOSING)
+            and p.meta.get("flow") == META_FLOW
+            and not p.is_flat
         ]
+
+    def managed_positions(self) -> list[Position]:
+        """Open positions with no order working: a `closing` one whose exit ended unfinished is back here."""
+        orders = self.account.orders
+        working = {o.position_id for o in orders.open_orders()}
+        return [p for p in self.open_positions() if p.position_id not in working]
+
+    def offset_expired(self) -> int:
+        """Legs held long and short in this account expire against each other (see `multileg_expiry`)."""
+        return offset_netted_expiries(self.account, self.market, self.clock, self.journal, self.ids)
 
     def evaluate(self, positions: Sequence[Position]) -> ExitBatch:
         return evaluate_exits(self.exit_inputs(positions), self.config.exits)
 
+    def exit_inputs(self, positions: Sequence[Position]) -> ExitInputs:
+        today = self.market.calendar.local_date(self.clock.now())
+        return self.marks.exit_inputs(positions, today)
+
     def monitor(self, *, act: bool) -> list[MonitorRow]:
         """Mark, evaluate and act unless `act` is False; each flagged position gets an EXIT_SIGNAL event."""
-        positions = [p for p in self.open_positions() if not self.account.orders.open_orders(p.position_id)]
+        positions = self.managed_positions()
         if not positions:
             return []
         batch = self.evaluate(positions)
+        inp = batch.inputs
+        # Columns as Python lists once: reading numpy scalars row by row costs more than the rules.
+        units, pnl, capture, dte = (
+            inp.units.tolist(),
+            batch.pnl.tolist(),
+            batch.capture.tolist(),
+            inp.dte.tolist(),
+        )
+        actions, urgencies, closing = batch.actions(), batch.urgencies(), batch.close_units.tolist()
         rows: list[MonitorRow] = []
         now = self.clock.now()
-        records = self.journal.current
+        events = self.journal.current.position_events
         for i, p in enumerate(positions):
-            action = batch.action(i)
-            if action is ExitAction.HOLD:
-                rows.append(self._row(p, batch, i, "multileg_exit.hold", "hold", False))
-                continue
-            d = explain(batch, i, self.config.exits)
-            acted = act and action in (ExitAction.CLOSE, ExitAction.PARTIAL) and d.value is not None
+            forced = self._forced_exit(p)
+            action = actions[i]
+            if forced is not None:
+                rule, reason = forced
+                events.append(
+                    PositionEvent(
+                        now, p.position_id, p.account_id, PositionEventKind.EXIT_SIGNAL, f"[HIGH] {reason}"
+                    )
+                )
+                acted = act and self.close_all(p, reason, rule)
+                action, urgency = ExitAction.CLOSE, "HIGH"
+            elif action is ExitAction.HOLD:
+                rule, reason, acted, urgency = "multileg_exit.hold", "hold", False, urgencies[i].value
+            else:
+                d = explain(batch, i, self.config.exits)
+                rule, reason, urgency = d.rule, d.reason, urgencies[i].value
+                events.append(
+                    PositionEvent(
+                        now,
+                        p.position_id,
+                        p.account_id,
+                        PositionEventKind.EXIT_SIGNAL,
+                        f"[{urgency}] {reason}",
+                        closing[i],
+                    )
+                )
+                acted = False
+                if act and d.value is not None:
+                    if action is ExitAction.CLOSE:
+                        acted = self.close_all(p, reason, rule)
+                    elif action is ExitAction.PARTIAL:
+                        acted = self._scale_out(p, d.value.close_units, reason)
+            rows.append(
+                MonitorRow(
+                    p.position_id,
+                    p.underlying,
+                    p.strategy_type,
+                    units[i],
+                    pnl[i],
+                    capture[i],
+                    dte[i],
+                    action,
+                    urgency,
+                    rule,
+                    reason,
+                    acted,
+                )
+            )
+        return rows
+
+    # -- closing ----------------------------------------------------------------------------------------
+
+    def close_all(self, p: Position, reason: str, rule: str) -> bool:
+        """Close what can be closed now (see `plan_close`); True when an order was sent.
+
+        The decided exit is kept in `meta["exit_due"]` until the position is flat, so an exit order that
+        ends unfilled is sent again at the next look instead of leaving the position `closing`.
+        """
+        legs = [leg for leg in p.legs.values() if leg.quantity]
+        states = [
+            LegState(leg.instrument.key, leg.quantity, tradeable(self.market, leg.instrument)) for leg in legs
+        ]
+        plan = plan_close(states)
+        due = p.meta.setdefault(EXIT_DUE, f"{rule}: {reason}")
+        records = self.journal.current
+        records.positions.append(p)
+        if plan.value is None:
+            p.status = PositionStatus.OPEN
             records.position_events.append(
                 PositionEvent(
-                    now,
+                    self.clock.now(),
                     p.position_id,
                     p.account_id,
                     PositionEventKind.EXIT_SIGNAL,
-                    f"[{batch.urgency_of(i).value}] {d.reason}",
-                    int(batch.close_units[i]),
+                    f"{rule}: {plan.reason}",
                 )
             )
-            if acted and d.value is not None:
-                self._exit(p, d.value, d.reason)
-            rows.append(self._row(p, batch, i, d.rule, d.reason, acted))
-        return rows
+            return False
+        p.status = PositionStatus.CLOSING
+        p.exit_reason = p.exit_reason or due
+        text = f"{rule}: {reason}"
+        if plan.value.wait:
+            text += f" ({plan.reason})"
+        chosen = [leg for leg in legs if leg.instrument.key in plan.value.close]
+        options = [leg for leg in chosen if not isinstance(leg.instrument, Stock)]
+        if options:
+            order_legs, units = _combo(options)
+            self._send(p, order_legs, units, "exit", text)
+        for leg in chosen:
+            if isinstance(leg.instrument, Stock):
+                side = Side.BUY if leg.quantity < 0 else Side.SELL
+                order_leg = OrderLeg(leg.instrument, side, 1, PositionEffect.CLOSE)
+                self._send(p, [order_leg], abs(leg.quantity), "exit", text)
+        return True
 
-    def _row(self, p: Position, batch: ExitBatch, i: int, rule: str, reason: str, acted: bool) -> MonitorRow:
-        return MonitorRow(
-            p.position_id,
-            p.underlying,
-            p.strategy_type,
-            int(batch.inputs.units[i]),
-            float(batch.pnl[i]),
-            float(batch.capture[i]),
-            int(batch.inputs.dte[i]),
-            batch.action(i),
-            batch.urgency_of(i).value,
-            rule,
-            reason,
-            acted,
-        )
-
-    def _exit(self, p: Position, signal: ExitSignal, reason: str) -> None:
-        units = signal.close_units
-        ratio = int(p.meta.get("unit_ratio", "1"))
-        unit_leg = p.legs.get(p.meta.get("unit_leg", ""))
-        base = abs(unit_leg.quantity) // ratio if unit_leg is not None and ratio else 0
-        legs: list[OrderLeg] = []
-        for leg in p.legs.values():
-            if leg.quantity == 0:
-                continue
-            per_unit = abs(leg.quantity) // base if base else abs(leg.quantity)
-            side = leg.quantity < 0  # short: buy it back
-            legs.append(
-                OrderLeg(
-                    leg.instrument,
-                    Side.BUY if side else Side.SELL,
-                    ratio=max(per_unit, 1),
-                    effect=PositionEffect.CLOSE,
-                )
-            )
-        if not legs or units <= 0:
-            return
-        full = signal.action is ExitAction.CLOSE
-        purpose = "exit" if full else "partial_exit"
-        if full:
-            p.status = PositionStatus.CLOSING
-            p.exit_reason = reason
-        else:
-            p.partials_taken += 1
+    def _scale_out(self, p: Position, units: int, reason: str) -> bool:
+        """Close `units` of every leg in proportion, only when every leg is quoted (else hold for now)."""
+        total = units_of(p)
+        legs = [leg for leg in p.legs.values() if leg.quantity]
+        if units <= 0 or total <= units or any(abs(leg.quantity) % total for leg in legs):
+            return False
+        if not all(tradeable(self.market, leg.instrument) for leg in legs):
+            return False
+        if len({leg.instrument.multiplier for leg in legs}) > 1:
+            return False  # shares and options in one order: scaling a covered call is not offered
+        per_unit = [
+            OrderLeg(leg.instrument, _closing_side(leg), abs(leg.quantity) // total, PositionEffect.CLOSE)
+            for leg in legs
+        ]
+        g = math.gcd(*(leg.ratio for leg in per_unit))
+        lowest = [OrderLeg(leg.instrument, leg.side, leg.ratio // g, leg.effect) for leg in per_unit]
+        p.partials_taken += 1
         self.journal.current.positions.append(p)
+        self._send(p, lowest, units * g, "partial_exit", reason)
+        return True
+
+    def _send(self, p: Position, legs: Sequence[OrderLeg], quantity: int, purpose: str, reason: str) -> None:
         self.account.orders.place(
-            _lowest_terms(legs),
-            units * _gcd_of(legs),
+            legs,
+            quantity,
             position_id=p.position_id,
             purpose=purpose,
             reason=reason,
             order_type=OrderType.MARKET,
         )
 
-    # -- marks and inputs -------------------------------------------------------------------------------
-
-    def exit_inputs(self, positions: Sequence[Position]) -> ExitInputs:
-        """Every leg of every position marked in arrays: values, DTE, theta and the short-strike gap."""
-        now = self.clock.now()
-        today = self.market.calendar.local_date(now)
-        n = len(positions)
-        pos_i: list[int] = []
-        qty: list[float] = []
-        avg: list[float] = []
-        opts: list[OptionContract | None] = []
-        symbols: list[str] = []
-        for i, p in enumerate(positions):
-            for leg in p.legs.values():
-                if leg.quantity == 0:
-                    continue
-                pos_i.append(i)
-                qty.append(float(leg.quantity * leg.multiplier))
-                avg.append(float(leg.avg_price))
-                inst = leg.instrument
-                opts.append(inst if isinstance(inst, OptionContract) else None)
-                symbols.append(inst.underlying if isinstance(inst, OptionContract) else inst.symbol)
-        idx = np.asarray(pos_i, dtype=np.int64)
-        q = np.asarray(qty, dtype=np.float64)
-        a = np.asarray(avg, dtype=np.float64)
-        is_opt = np.asarray([o is not None for o in opts], dtype=bool)
-        spots = {s: self.market.spot(s) for s in sorted(set(symbols))}
-        spot = np.asarray([spots[s] for s in symbols], dtype=np.float64)
-        strike = np.asarray([float(o.strike) if o else 0.0 for o in opts], dtype=np.float64)
-        is_call = np.asarray([bool(o and o.is_call) for o in opts], dtype=bool)
-        exp_days = np.asarray([(o.expiry - today).days if o else 10**6 for o in opts], dtype=np.int64)
-        mark = np.where(is_opt, self._option_marks(opts, symbols, exp_days), spot)
-        basis = _sum_by(idx, weights=q * a, minlength=n)
-        value = _sum_by(idx, weights=q * mark, minlength=n)
-        dte = np.full(n, 10**6, dtype=np.int64)
-        np.minimum.at(dte, idx, exp_days)
-        theta_leg = np.zeros(len(q))
-        if is_opt.any():
-            o = is_opt
-            t = np.maximum(exp_days[o], 0) / _YEAR_DAYS + 1.0 / (_YEAR_DAYS * 24)
-            rate = self.market.risk_free_rate(today, 30)
-            iv = implied_vol(mark[o], spot[o], strike[o], t, rate, 0.0, is_call[o])
-            iv = np.where(np.isfinite(iv), iv, 1e-4)
-            g = bs_greeks(spot[o], strike[o], t, rate, 0.0, iv, is_call[o])
-            theta_leg[o] = g.theta / _YEAR_DAYS * q[o]
-        theta = _sum_by(idx, weights=theta_leg, minlength=n)
-        short_opt = is_opt & (q < 0)
-        gap_leg = np.where(is_call, strike - spot, spot - strike) / np.where(spot > 0, spot, 1.0)
-        gap = np.full(n, np.inf)
-        np.minimum.at(gap, idx[short_opt], gap_leg[short_opt])
-        gap = np.where(np.isfinite(gap), gap, np.nan)
-        units = np.asarray([_units(p) for p in positions], dtype=np.int64)
-        opened = np.asarray([max(int(p.meta.get("units", "1")), 1) for p in positions], dtype=np.int64)
-        mp = np.asarray([_per_unit(p, "max_profit_unit") for p in positions], dtype=np.float64) * units
-        ml = np.asarray([_per_unit(p, "max_loss_unit") for p in positions], dtype=np.float64) * units
-        short_premium = np.asarray([_collects(p.strategy_type) for p in positions], dtype=bool)
-        return ExitInputs(
-            basis=basis,
-            value=value,
-            max_profit=mp,
-            max_loss=ml,
-            dte=dte,
-            short_premium=short_premium,
-            theta=theta,
-            units=units,
-            opened_units=opened,
-            partials_taken=np.asarray([p.partials_taken for p in positions], dtype=np.int64),
-            short_gap=gap,
-        )
-
-    def _option_marks(
-        self, opts: Sequence[OptionContract | None], symbols: Sequence[str], exp_days: I64
-    ) -> F64:
-        """Mids from one chain per underlying, found by (expiry, right, strike) code; misses ask quote()."""
-        out = np.full(len(opts), np.nan)
-        codes = np.asarray(
-            [_code(o.expiry.toordinal(), o.is_call, float(o.strike)) if o else -1 for o in opts],
-            dtype=np.int64,
-        )
-        for sym in sorted({s for s, o in zip(symbols, opts, strict=True) if o is not None}):
-            rows = np.flatnonzero((np.asarray(symbols) == sym) & (codes >= 0))
-            try:
-                ch = self.market.chain(sym, min_dte=0, max_dte=int(exp_days[rows].max()))
-            except (DataError, LookAheadError):
-                continue
-            ok = (ch.bid > 0) & (ch.ask > 0) & (ch.bid <= ch.ask)
-            ords = ch.expiry.astype("datetime64[D]").astype(np.int64) + _EPOCH_ORDINAL
-            cc = _codes(ords, ch.is_call, ch.strike)
-            order = np.argsort(cc)
-            sc = cc[order]
-            pos = np.clip(np.searchsorted(sc, codes[rows]), 0, max(len(sc) - 1, 0))
-            if len(sc):
-                found = sc[pos] == codes[rows]
-                src = order[pos]
-                good = found & ok[src]
-                out[rows[good]] = 0.5 * (ch.bid[src[good]] + ch.ask[src[good]])
-        for j in np.flatnonzero(np.isnan(out)).tolist():
-            o = opts[j]
-            if o is None:
-                continue
-            qt = self.market.quote(o)
-            if qt is not None and qt.bid > 0 and qt.ask > 0 and qt.bid <= qt.ask:
-                out[j] = float(qt.mid)
-            else:
-                out[j] = self.last_mark.get(o.key, math.nan)
-        for j, o in enumerate(opts):
-            if o is not None and math.isfinite(out[j]):
-                self.last_mark[o.key] = float(out[j])
-        return out
+    def _forced_exit(self, p: Position) -> tuple[str, str] | None:
+        held = tuple((k, leg.quantity) for k, leg in p.legs.items() if leg.quantity)
+        seen = self._shapes.get(p.position_id)
+        if seen is not None and seen[0] == held:
+            problem = seen[1]
+        else:
+            problem = broken_because(p)
+            self._shapes[p.position_id] = (held, problem)
+        return _forced(p, problem)
 
 
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+def _forced(p: Position, problem: str | None) -> tuple[str, str] | None:
+    if problem is not None:
+        return "multileg_exit.broken", f"{problem}: closing what is left"
+    due = p.meta.get(EXIT_DUE)
+    if due:
+        return "multileg_exit.retry", f"exit decided earlier and not done yet, sent again: {due}"
+    return None
 
 
-def _code(ordinal: int, is_call: bool, strike: float) -> int:
-    return (ordinal * 2 + int(is_call)) * 10**9 + round(strike * 1000)
+def _closing_side(leg: PositionLeg) -> Side:
+    return Side.BUY if leg.quantity < 0 else Side.SELL
 
 
-def _codes(ordinals: I64, is_call: NDArray[np.bool_], strike: F64) -> I64:
-    return np.asarray(
-        (ordinals * 2 + is_call.astype(np.int64)) * 10**9 + np.round(strike * 1000).astype(np.int64),
-        dtype=np.int64,
-    )
-
-
-def _sum_by(idx: I64, weights: F64, minlength: int) -> F64:
-    return np.asarray(np.bincount(idx, weights=weights, minlength=minlength), dtype=np.float64)
-
-
-def _units(p: Position) -> int:
-    ratio = int(p.meta.get("unit_ratio", "1")) or 1
-    leg = p.legs.get(p.meta.get("unit_leg", ""))
-    if leg is None or leg.quantity == 0:
-        return max(abs(next((lg.quantity for lg in p.legs.values() if lg.quantity), 0)), 0)
-    return abs(leg.quantity) // ratio
-
-
-def _per_unit(p: Position, key: str) -> float:
-    text = p.meta.get(key, "")
-    return math.inf if text == "" else float(text)
-
-
-def _collects(strategy_type: str) -> bool:
-    try:
-        return PROFILES[StrategyType(strategy_type)].collects_premium
-    except ValueError:
-        return False
-
-
-def _gcd_of(legs: Sequence[OrderLeg]) -> int:
-    return math.gcd(*(leg.ratio for leg in legs))
-
-
-def _lowest_terms(legs: Sequence[OrderLeg]) -> list[OrderLeg]:
-    g = _gcd_of(legs)
-    return [OrderLeg(leg.instrument, leg.side, leg.ratio // g, leg.effect) for leg in legs]
+def _combo(legs: Sequence[PositionLeg]) -> tuple[list[OrderLeg], int]:
+    """Closing legs in lowest terms and the number of units: 4/-8/4 is 3 legs 1/2/1 x 4."""
+    g = math.gcd(*(abs(leg.quantity) for leg in legs))
+    return [
+        OrderLeg(leg.instrument, _closing_side(leg), abs(leg.quantity) // g, PositionEffect.CLOSE)
+        for leg in legs
+    ], g

@@ -3,22 +3,26 @@
 Same runner, order manager, recorder and report as the main flow; only the stages differ. Each session,
 at `scan_minute` (or at the one look of end-of-day data) it scans every underlying, allocates the
 account's buying power and enters the plan's best strategies (the desk's once-a-day rule applies). At
-every look it polls the broker and manages open strategies; at the close it marks equity.
+every look it polls the broker, expires legs the account holds on both sides (`multileg_expiry`) and
+manages open strategies; at the close it marks equity. It counts the underlying bars of each look as
+bar-events, like the main flow, and hands each scan's ranked candidates to `on_candidates` (the app
+stores them) before allocating.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 
 from optionpilot.core.clock import Clock
 from optionpilot.core.ids import IdMaker
 from optionpilot.decisions.strategies.allocation import allocate
+from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.domain.recommendations import Rejection
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.journal import Journal
-from optionpilot.engine.multileg import MultiLegDesk, closes_at_once
+from optionpilot.engine.multileg import MultiLegDesk, closes_at_once, fill_day
 from optionpilot.engine.multileg_config import StrategiesConfig
 from optionpilot.engine.multileg_scan import scan_market
 from optionpilot.engine.pipeline import Pipeline
@@ -38,6 +42,7 @@ class MultiLegPipeline(Pipeline):
         rules: Rules,
         clock: Clock,
         strategies: StrategiesConfig,
+        on_candidates: Callable[[Sequence[StrategyCandidate]], None] | None = None,
     ) -> None:
         super().__init__(market=market, accounts=accounts, journal=journal, ids=ids, rules=rules)
         self.clock = clock
@@ -47,10 +52,15 @@ class MultiLegPipeline(Pipeline):
         self.candidates_evaluated = 0
         self.entries_sent = 0
         self.exit_signals = 0
+        self.expired_offsets = 0
+        self.on_candidates = on_candidates
 
     def on_tick(self, tick: Tick) -> None:
         for account in self.accounts:
             self._poll(account)
+        for desk in self.desks:
+            self.expired_offsets += desk.offset_expired()
+        self.bar_events += len(self.market.bars_between(tick.since, tick.now))
         once = tick.is_first and tick.is_last
         trading = once or not tick.is_last
         if trading:
@@ -71,11 +81,14 @@ class MultiLegPipeline(Pipeline):
         records = self.journal.current
         for symbol, why in result.skipped.items():
             records.rejections.append(Rejection(tick.now, "scan", "multileg.scan.data", why, symbol))
+        if self.on_candidates is not None:
+            self.on_candidates([c for r in result.rankings.values() for c in r.candidates])
+        fills = fill_day(self.market, tick.now)
         ranked = [
             c
             for r in result.rankings.values()
             for c in r.candidates
-            if not closes_at_once(c, self.strategies.exits)
+            if not closes_at_once(c, self.strategies.exits, fills)
         ]
         if not ranked:
             return
@@ -99,3 +112,8 @@ class MultiLegPipeline(Pipeline):
                             tick.now, "entries", d.rule, d.reason, p.candidate.underlying, account.account_id
                         )
                     )
+
+    def finish(self) -> None:
+        super().finish()
+        for desk in self.desks:
+            self.expired_offsets += desk.offset_expired()

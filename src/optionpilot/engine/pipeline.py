@@ -102,7 +102,10 @@ class Pipeline:
                             position.closed_at, position.realized_pnl - position.fees, position.entry_cost
                         )
                     )
-                if event.kind is PositionEventKind.EXERCISED and not position.is_flat:
+                if (
+                    event.kind in (PositionEventKind.EXERCISED, PositionEventKind.ASSIGNED)
+                    and not position.is_flat
+                ):
                     position.meta["delivered"] = "1"
 
     def _expire_entries(self, tick: Tick, account: AccountRuntime) -> None:

@@ -3,7 +3,8 @@
 `submit` checks and queues; `poll_events` does the work. Each poll matches every working order
 against the quotes at the clock (an order fills only on a quote stamped strictly after it was
 sent, or after its last fill), expires DAY orders at the close and settles options after the close
-of their expiry session. Refusals to send (malformed or unsupported orders) raise BrokerError;
+of their expiry session (deliveries the cash cannot pay are closed at intrinsic value: see
+`expiry_delivery`). Refusals to send (malformed or unsupported orders) raise BrokerError;
 refusals about the account or the market (hours, quotes, positions, buying power) come back as a
 REJECTED update with the reason.
 """
@@ -16,11 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from optionpilot.adapters.sim.broker_config import SimBrokerConfig
+from optionpilot.adapters.sim.broker_config import ExpiryDelivery, SimBrokerConfig
 from optionpilot.adapters.sim.fees import fill_fee
 from optionpilot.adapters.sim.margin import Holding, Margin, assess
 from optionpilot.adapters.sim.matching import LegMarket, combo_prices, fillable_units, slippage_ticks
-from optionpilot.adapters.sim.settlement import settle
+from optionpilot.adapters.sim.settlement import SettlementOutcome, at_intrinsic, settle
 from optionpilot.core.calendars import MARKETS, Session
 from optionpilot.core.clock import Clock
 from optionpilot.core.errors import BrokerError, ConfigError, DataError
@@ -346,7 +347,9 @@ class SimulatedBroker:
         ):
             return "uncovered short calls are not allowed in this account", ZERO
         available = self._buying_power(margin_now, exclude=exclude)
-        if need > available:
+        # An order that frees buying power (a close, a buy-back of short shares) only lowers the risk:
+        # it is never refused for buying power, or an account in deficit could not get out of it.
+        if need > available and need > 0:
             return (
                 f"insufficient buying power: order needs {need:,.2f} {self._currency}, "
                 f"account has {available:,.2f} {self._currency}",
@@ -393,7 +396,7 @@ class SimulatedBroker:
             return
         need, _, margin_now = self._impact(order, units, list(prices), first_fill=not w.charged_order_fee)
         available = self._buying_power(margin_now, exclude=order.client_order_id)
-        if need > available:
+        if need > available and need > 0:
             status = OrderStatus.CANCELED if order.filled_quantity else OrderStatus.REJECTED
             self._finish(
                 w,
@@ -517,6 +520,7 @@ class SimulatedBroker:
             if isinstance(p.instrument, OptionContract) and self._expiry_close(p.instrument.expiry) <= now
         )
         closes: dict[tuple[str, date], Decimal] = {}
+        outcomes: list[tuple[str, OptionContract, int, Decimal, SettlementOutcome]] = []
         for key, pos in expiring:
             contract = pos.instrument
             assert isinstance(contract, OptionContract)
@@ -526,11 +530,22 @@ class SimulatedBroker:
                 closes[price_key] = self._underlying_close(contract.underlying, session_close)
             price = closes[price_key]
             outcome = settle(contract, pos.quantity, price, self._cfg.itm_threshold)
+            outcomes.append((key, contract, pos.quantity, price, outcome))
+        after = self._ledger.balance + sum((o[4].cash for o in outcomes), start=ZERO)
+        unfunded = self._cfg.expiry_delivery is ExpiryDelivery.FUNDED and after < 0
+        for key, contract, quantity, price, outcome in outcomes:
+            note = f"{outcome.kind.value} {key}"
+            if unfunded and outcome.shares:
+                outcome = at_intrinsic(contract, quantity, price)
+                note = (
+                    f"{key} closed at intrinsic {contract.intrinsic(price)}: delivery would leave cash at "
+                    f"{after:,.2f} {self._currency}"
+                )
             event_id = self._ids.next("settle")
             del self._positions[key]
             ledger_kind = outcome.ledger_kind
             if ledger_kind is not None and outcome.cash != 0:
-                self._post(now, ledger_kind, outcome.cash, event_id, f"{outcome.kind.value} {key}")
+                self._post(now, ledger_kind, outcome.cash, event_id, note)
             if outcome.shares:
                 self._apply_position(
                     Stock(contract.underlying, contract.market), outcome.shares, contract.strike
@@ -540,7 +555,7 @@ class SimulatedBroker:
                     event_id=event_id,
                     account_id=self._account_id,
                     contract=contract,
-                    quantity=pos.quantity,
+                    quantity=quantity,
                     kind=outcome.kind,
                     settlement_price=price,
                     cash=outcome.cash,

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from optionpilot.adapters.sim.fees import FeesConfig
 from optionpilot.adapters.sim.margin import MarginConfig
 from optionpilot.core.money import ZERO
+
+
+class ExpiryDelivery(StrEnum):
+    """What the broker does with options that would deliver shares at expiry."""
+
+    ALWAYS = "always"  # deliver the shares, whatever it does to the cash
+    FUNDED = "funded"  # deliver only when the cash stays >= 0; else close them at intrinsic value
 
 
 class SimBrokerConfig(BaseModel):
@@ -33,5 +41,9 @@ class SimBrokerConfig(BaseModel):
     stock_half_spread_ticks: int = Field(default=1, ge=0)
     # OCC exercise by exception: in the money by at least this much at the close is exercised.
     itm_threshold: Decimal = Field(default=Decimal("0.01"), gt=0)
+    # A cash account cannot pay for shares it has no cash for: when the physical deliveries of one
+    # expiry would leave cash below zero, every option of that settlement that would deliver is closed
+    # at its intrinsic value instead (as a broker liquidates positions at risk before expiry).
+    expiry_delivery: ExpiryDelivery = ExpiryDelivery.FUNDED
     fees: FeesConfig = Field(default_factory=FeesConfig)
     margin: MarginConfig = Field(default_factory=MarginConfig)

@@ -4,6 +4,10 @@ An option in the money by at least `itm_threshold` (OCC's exercise-by-exception 
 exercised when long and assigned when short. Cash-settled contracts (indices) pay the intrinsic
 value; physically settled ones deliver multiplier x contracts shares at the strike. The rest expire
 worthless. Early exercise and assignment are not modelled.
+
+`at_intrinsic` turns a delivery into its cash value: the option is closed at its intrinsic value and no
+shares move. It is reported as EXPIRED with cash (the kind the ledger settles at a price), which is what
+a broker's liquidation at the close of expiry amounts to.
 """
 
 from __future__ import annotations
@@ -49,3 +53,10 @@ def settle(
     # A call delivers shares to its holder; a put takes them. The cash side is the strike.
     shares = contract.multiplier * quantity * (1 if contract.is_call else -1)
     return SettlementOutcome(kind, -contract.strike * shares, shares)
+
+
+def at_intrinsic(contract: OptionContract, quantity: int, underlying_close: Decimal) -> SettlementOutcome:
+    """The option closed at its intrinsic value: a long receives it, a short pays it; no shares move."""
+    return SettlementOutcome(
+        SettlementKind.EXPIRED, contract.intrinsic(underlying_close) * contract.multiplier * quantity, 0
+    )

@@ -121,3 +121,16 @@ def test_a_stage_that_peeks_is_refused_mid_run(tmp_path: Path) -> None:
     with pytest.raises(LookAheadError):
         bt.runner.run()
     assert seen[-1] == 30
+
+
+def test_a_net_delta_cap_is_enforced_with_its_reason(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    bt, result = run_backtest(url, market={"sessions": 1}, strategy={"risk": {"max_abs_net_delta": 1.0}})
+    assert result.reconciled
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "bt.sqlite")
+    rules = {r for (r,) in con.execute("select rule from rejections where stage = 'risk'")}
+    assert "risk.net_delta" in rules
+    # No option position was opened: any contract's delta exceeds one share.
+    assert not [p for a in bt.accounts for p in a.book.positions.values() if p.option_legs()]

@@ -29,6 +29,8 @@ class SizingConfig(BaseModel):
     # Scaling in (seed 003): buy this share now, the rest when the trade confirms.
     scale_in: bool = False
     scale_in_first: Decimal = Field(Decimal("0.5"), gt=0, le=1)
+    # The seeds name no test of "confirmation": the option trading this far above its entry is ours.
+    scale_in_confirm_gain: Decimal = Field(Decimal("0.10"), gt=0)
     # A stock trade (the fallback, or a weak signal) risks this share of the swing risk (seed 002).
     stock_share_of_swing: Decimal = Field(Decimal("0.5"), gt=0, le=1)
 

@@ -28,6 +28,8 @@ class PositionEventKind(StrEnum):
     ASSIGNED = "assigned"
     EXPIRED = "expired"
     EXIT_SIGNAL = "exit_signal"
+    ROLL_SIGNAL = "roll_signal"
+    SCALE_IN_SIGNAL = "scale_in_signal"
     ENTRY_FAILED = "entry_failed"
 
 

@@ -21,7 +21,7 @@ from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position
 from optionpilot.domain.recommendations import Decision, Recommendation, Rejection, Signal
 from optionpilot.engine.account import AccountRuntime
-from optionpilot.engine.marks import Marker, option_greeks_one
+from optionpilot.engine.marks import Marker, PortfolioGreeks, option_greeks_full, option_greeks_one
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData
@@ -186,13 +186,26 @@ class EntryStage:
             self._reject(tick, account, signal, sizing, "sizing")
             return
         cost = premium * contract.multiplier * plan.initial
+        net = PortfolioGreeks()
+        trade_delta = trade_vega = 0.0
+        if self.rules.risk.max_abs_net_delta is not None or self.rules.risk.max_abs_net_vega is not None:
+            # Greeks cost a pricing pass, so they are computed only when a cap asks for them.
+            net = self.marker.greeks(open_positions, self.marker.marks(open_positions), tick.now)
+            g = option_greeks_full(self.market, contract, float(quote.mid), tick.now)
+            if g is not None:
+                units = plan.initial * contract.multiplier
+                trade_delta, trade_vega = g[0] * units, g[1] * units / 100.0
         state = PortfolioState(
             equity=snapshot.equity,
             deployed=at_risk,
             open_day_trades=sum(1 for p in open_positions if p.meta.get("trade_style") == "day_trade"),
             open_swing_trades=sum(1 for p in open_positions if p.meta.get("trade_style") == "swing_trade"),
+            net_delta=net.delta,
+            net_vega=net.vega,
         )
-        risk = check_risk(state, signal.trade_style, cost, config=self.rules.risk)
+        risk = check_risk(
+            state, signal.trade_style, cost, delta=trade_delta, vega=trade_vega, config=self.rules.risk
+        )
         if not risk.ok:
             self._reject(tick, account, signal, risk, "risk")
             return
@@ -200,9 +213,11 @@ class EntryStage:
         reason = f"{signal.reason} | contract: {result.decision.reason} | size: {sizing.reason}" + (
             f" | kelly: {kelly.reason}" if kelly.ok else ""
         )
-        self._open(
+        position = self._open(
             tick, account, signal, contract, plan.initial, premium, f"{kind}/{signal.trade_style}", reason
         )
+        if plan.add_on > 0:
+            position.meta["scale_in_add_on"] = str(plan.add_on)
 
     def _open(
         self,
@@ -214,7 +229,7 @@ class EntryStage:
         limit: Decimal | None,
         strategy_type: str,
         reason: str,
-    ) -> None:
+    ) -> Position:
         position = Position(
             position_id=PositionId(self.ids.position_id()),
             account_id=account.account_id,
@@ -261,6 +276,7 @@ class EntryStage:
             order_type=OrderType.LIMIT if limit is not None else OrderType.MARKET,
             limit_price=limit,
         )
+        return position
 
     def _stock(
         self, tick: Tick, account: AccountRuntime, signal: Signal, tier: Tier, buying_power: Decimal, why: str

@@ -89,6 +89,9 @@ class ExitStage:
             return
         position.peak_value = action.peak_price
         if action.kind is ExitKind.HOLD:
+            if position.meta.get("scale_in_add_on") and mark is not None and not flipped:
+                self._maybe_scale_in(account, position, leg, entry_price, mark, now)
+                return
             if self.rules.exits.rolls:
                 self._maybe_roll(account, position, leg, view, now)
             return
@@ -97,6 +100,36 @@ class ExitStage:
             return
         position.partials_taken = action.partials_taken
         self._close(account, position, leg, qty, decision.reason, decision.rule, now, mark)
+
+    def _maybe_scale_in(
+        self,
+        account: AccountRuntime,
+        position: Position,
+        leg: PositionLeg,
+        entry: Decimal,
+        mark: Decimal,
+        now: datetime,
+    ) -> None:
+        """Seed 003's scaling in: the second half goes in once the first is confirmed by the market."""
+        gain = mark / entry - 1 if entry > 0 else Decimal(0)
+        if gain < self.rules.sizing.scale_in_confirm_gain:
+            return
+        add = int(position.meta.pop("scale_in_add_on"))
+        text = f"sizing.scale_in: first {leg.quantity} up {gain:+.1%} on the option, adding {add}"
+        account.orders.journal.current.position_events.append(
+            PositionEvent(
+                now, position.position_id, account.account_id, PositionEventKind.SCALE_IN_SIGNAL, text, add
+            )
+        )
+        account.orders.place(
+            (OrderLeg(leg.instrument, Side.BUY, 1, PositionEffect.OPEN),),
+            add,
+            position_id=position.position_id,
+            purpose="scale_in",
+            reason=text,
+            order_type=OrderType.MARKET,
+        )
+        position.meta["original_quantity"] = str(leg.quantity + add)
 
     def _maybe_roll(
         self, account: AccountRuntime, position: Position, leg: PositionLeg, view: PositionView, now: datetime
@@ -128,7 +161,7 @@ class ExitStage:
                 now,
                 position.position_id,
                 account.account_id,
-                PositionEventKind.EXIT_SIGNAL,
+                PositionEventKind.ROLL_SIGNAL,
                 text,
                 leg.quantity,
             )

@@ -13,7 +13,7 @@ from optionpilot.core.money import ZERO, to_decimal
 from optionpilot.domain.instruments import OptionContract
 from optionpilot.domain.positions import Position
 from optionpilot.ports.market_data import MarketData
-from optionpilot.pricing import bs_greeks, implied_vol
+from optionpilot.pricing import Greeks, bs_greeks, implied_vol
 
 _YEAR_S = 365.0 * 86400.0
 
@@ -108,10 +108,8 @@ def exposure(positions: list[Position], marks: dict[str, Decimal]) -> Decimal:
     return total
 
 
-def option_greeks_one(
-    market: MarketData, contract: OptionContract, price: float, now: datetime
-) -> tuple[float | None, float | None]:
-    """Delta and theta per day of one option from its own price; None where no IV exists."""
+def _one(market: MarketData, contract: OptionContract, price: float, now: datetime) -> Greeks | None:
+    """Greeks of one option at the implied vol of its own price; None where no IV exists."""
     cal = market.calendar
     close = cal.session(contract.expiry).close if cal.is_session(contract.expiry) else now
     t = max((close - now).total_seconds(), 60.0) / _YEAR_S
@@ -120,6 +118,21 @@ def option_greeks_one(
     q = market.dividend_yield(contract.underlying)
     iv = float(implied_vol(price, spot, float(contract.strike), t, rate, q, contract.is_call))
     if not math.isfinite(iv):
-        return None, None
-    g = bs_greeks(spot, float(contract.strike), t, rate, q, iv, contract.is_call)
-    return float(g.delta), float(g.theta) / 365.0
+        return None
+    return bs_greeks(spot, float(contract.strike), t, rate, q, iv, contract.is_call)
+
+
+def option_greeks_full(
+    market: MarketData, contract: OptionContract, price: float, now: datetime
+) -> tuple[float, float] | None:
+    """Delta and vega (per 1.00 of vol) of one option from its own price; None where no IV exists."""
+    g = _one(market, contract, price, now)
+    return None if g is None else (float(g.delta), float(g.vega))
+
+
+def option_greeks_one(
+    market: MarketData, contract: OptionContract, price: float, now: datetime
+) -> tuple[float | None, float | None]:
+    """Delta and theta per day of one option from its own price; None where no IV exists."""
+    g = _one(market, contract, price, now)
+    return (None, None) if g is None else (float(g.delta), float(g.theta) / 365.0)

@@ -104,3 +104,22 @@ def test_a_loser_is_stopped_on_its_own_quote() -> None:
     stage.run(tick, account, {})
     [exit_order] = account.orders.open_orders()
     assert exit_order.purpose == "exit" and exit_order.reason.startswith("exits.stop_loss")
+
+
+def test_scaling_in_adds_the_second_half_once_the_first_is_confirmed() -> None:
+    from optionpilot.decisions.sizing import SizingConfig
+
+    market, clock, account, _, tick = world()
+    stage = ExitStage(market, Marker(market), Rules(sizing=SizingConfig(scale_in=True)))
+    position = open_long(market, clock, account, "2.00")
+    position.meta["scale_in_add_on"] = "2"
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "2.08", "2.12")  # +5%: not yet
+    stage.run(Tick(clock.now(), clock.now() - MIN, tick.session, 62, False, False), account, {})
+    assert not account.orders.open_orders()
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "2.25", "2.29")  # +13.5%: confirmed
+    stage.run(Tick(clock.now(), clock.now() - MIN, tick.session, 63, False, False), account, {})
+    [add] = account.orders.open_orders()
+    assert add.purpose == "scale_in" and add.quantity == 2 and add.legs[0].side is Side.BUY
+    assert "scale_in_add_on" not in position.meta and position.meta["original_quantity"] == "4"

@@ -12,7 +12,7 @@ stores them) before allocating.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from optionpilot.core.clock import Clock
@@ -72,7 +72,7 @@ class MultiLegPipeline(Pipeline):
             self.scanned = tick.session.day
             self._scan_and_enter(tick)
         if tick.is_last or tick.minute_index % self.rules.engine.equity_interval_minutes == 0:
-            self._mark(tick)
+            self._mark(tick.now)
 
     def _scan_and_enter(self, tick: Tick) -> None:
         flow = self.strategies.flow
@@ -113,7 +113,7 @@ class MultiLegPipeline(Pipeline):
                         )
                     )
 
-    def finish(self) -> None:
-        super().finish()
+    def finish(self, now: datetime) -> None:
+        super().finish(now)
         for desk in self.desks:
             self.expired_offsets += desk.offset_expired()

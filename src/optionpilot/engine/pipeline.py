@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import datetime
 
 from optionpilot.core.ids import IdMaker
 from optionpilot.core.money import ZERO
@@ -73,15 +74,19 @@ class Pipeline:
             sentiments = {s: self.sentiment.get(s, tick.now) for s in self.symbols}
             self.entries.run(tick, self.accounts, latest, sentiments, self.atm_iv, self.journal.current)
         if tick.is_last or tick.minute_index % self.rules.engine.equity_interval_minutes == 0:
-            self._mark(tick)
+            self._mark(tick.now)
             self.journal.current.features.extend(
                 FeatureSnapshot(tick.now, symbol, f.as_dict()) for symbol, f in latest.items() if f.ready
             )
 
-    def finish(self) -> None:
-        """After the last tick: collect what the brokers still report (fills, expiries) and mark once more."""
+    def finish(self, now: datetime) -> None:
+        """After the last tick: collect what the brokers still report (fills, expiries); mark again if any."""
+        records = self.journal.current
+        before = (len(records.fills), len(records.settlements))
         for account in self.accounts:
             self._poll(account)
+        if (len(records.fills), len(records.settlements)) != before:
+            self._mark(now)
 
     def _poll(self, account: AccountRuntime) -> None:
         records = self.journal.current
@@ -188,16 +193,16 @@ class Pipeline:
             and minutes_left >= cfg.entry_cutoff_minutes
         )
 
-    def _mark(self, tick: Tick) -> None:
+    def _mark(self, now: datetime) -> None:
         for account in self.accounts:
             positions = account.book.open_positions()
             marks = self.marker.marks(positions)
-            greeks = self.marker.greeks(positions, marks, tick.now)
+            greeks = self.marker.greeks(positions, marks, now)
             equity = account.book.equity(marks)
             self.journal.current.equity.append(
                 EquityPoint(
                     account_id=account.account_id,
-                    ts=tick.now,
+                    ts=now,
                     cash=account.book.cash,
                     equity=equity,
                     delta=greeks.delta,

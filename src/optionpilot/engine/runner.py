@@ -63,7 +63,7 @@ class Runner:
             if on_tick is not None:
                 on_tick(tick)
         self.journal.begin(self.clock.now())
-        self.pipeline.finish()
+        self.pipeline.finish(self.clock.now())
         self.journal.commit()
         reports = tuple(reconcile(a.book, a.broker) for a in self.accounts)
         summary = {

@@ -33,6 +33,7 @@ from optionpilot.core.clock import SimulatedClock
 from optionpilot.core.errors import ConfigError, ReconciliationError
 from optionpilot.core.ids import AccountId, IdMaker
 from optionpilot.decisions.strategies.allocation import AllocationPlan, allocate
+from optionpilot.decisions.strategies.analysis import VixRegime
 from optionpilot.decisions.strategies.candidates import Conviction, StrategyCandidate
 from optionpilot.decisions.strategies.catalog import StrategyType
 from optionpilot.decisions.strategies.scoring import RiskTolerance
@@ -49,6 +50,7 @@ from optionpilot.engine.reconciliation import ReconciliationReport, reconcile
 from optionpilot.engine.ticker import BacktestTicker
 from optionpilot.persistence import strategy_store as store
 from optionpilot.persistence.database import DatabaseConfig
+from optionpilot.persistence.read_models import ReadModels
 from optionpilot.persistence.recorder import SqlRecorder
 from optionpilot.persistence.scan_records import AllocationRecord, IvPoint, StrategyCandidateRecord
 from optionpilot.persistence.strategy_store import StandingRecorder, StoredCandidate
@@ -218,11 +220,29 @@ def run_scan(view: MarketView, db: str, *, risk: RiskTolerance | None = None) ->
         if points:
             rec.record_iv_history(points, run_id)
         rec.finish_run(
-            run_id, view.clock.now(), json.dumps({"candidates": len(records), "skipped": result.skipped})
+            run_id,
+            view.clock.now(),
+            json.dumps(
+                {
+                    "candidates": len(records),
+                    "skipped": result.skipped,
+                    "vix": result.vix,
+                    "vix_regime": result.vix_regime.value,
+                }
+            ),
         )
     finally:
         rec.close()
     return ScanOutcome(run_id, result, len(records))
+
+
+def _scan_regime(rec: StandingRecorder, scan_run: str) -> VixRegime:
+    """The VIX regime the scan saw (stored in its run summary); NORMAL for scans that had none."""
+    for run in ReadModels(rec.engine).runs():
+        if run.run_id == scan_run and run.summary_json:
+            value = json.loads(run.summary_json).get("vix_regime")
+            return VixRegime(value) if value in {r.value for r in VixRegime} else VixRegime.NORMAL
+    return VixRegime.NORMAL
 
 
 # -- allocate -----------------------------------------------------------------------------------------------
@@ -248,7 +268,7 @@ def run_allocate(config: OptionPilotConfig, db: str, capital: Decimal) -> Alloca
         currencies = sorted({c.currency for c in cands})
         if len(currencies) > 1:
             raise ConfigError(f"scan {scan_run} mixes currencies {currencies}; scan one market at a time")
-        plan = allocate(cands, capital, config.strategies.allocation)
+        plan = allocate(cands, capital, config.strategies.allocation, vix_regime=_scan_regime(rec, scan_run))
         plan_id = f"plan-{store.plan_count(rec.engine, scan_run) + 1:03d}"
         rec.open_run(RunInfo(scan_run, store.SCAN_MODE, cands[0].ts, None, "{}", []))
         rec.record_allocations(

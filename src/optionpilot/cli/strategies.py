@@ -126,6 +126,8 @@ def scan(
         "stored": out.stored,
         "evaluated": out.result.evaluated,
         "skipped": out.result.skipped,
+        "vix": out.result.vix,
+        "vix_regime": out.result.vix_regime.value,
         "best": rows,
     }
     table = Table(title=f"scan {out.run_id}: best strategy per symbol")
@@ -146,8 +148,10 @@ def scan(
     if not as_json:
         for sym, why in out.result.skipped.items():
             console.print(f"skipped {sym}: {why}")
+        vix = "none" if out.result.vix is None else f"{out.result.vix:.1f}"
         console.print(
-            f"{out.result.evaluated:,} candidates evaluated in {elapsed:.1f}s, {out.stored} ranked and stored"
+            f"{out.result.evaluated:,} candidates evaluated in {elapsed:.1f}s, {out.stored} ranked and "
+            f"stored; volatility index {vix} ({out.result.vix_regime.value})"
         )
 
 

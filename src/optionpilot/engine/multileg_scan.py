@@ -11,7 +11,7 @@ import numpy as np
 
 from optionpilot.core.clock import Clock
 from optionpilot.core.errors import DataError, LookAheadError
-from optionpilot.decisions.strategies.analysis import market_view
+from optionpilot.decisions.strategies.analysis import VixRegime, market_view, vix_regime
 from optionpilot.decisions.strategies.builder import ChainScan, scan_chain
 from optionpilot.decisions.strategies.scoring import Ranking, RiskTolerance, rank
 from optionpilot.engine.multileg_config import StrategiesConfig
@@ -28,6 +28,8 @@ class ScanResult:
     atm_iv: dict[str, float]  # today's ~30-day ATM IV per symbol, for the IV history
     skipped: dict[str, str] = field(default_factory=dict)  # symbol -> why it was not scanned
     evaluated: int = 0
+    vix: float | None = None  # the volatility index at the last close, when the market has one
+    vix_regime: VixRegime = VixRegime.NORMAL
 
 
 def atm_iv_of(scan: ChainScan, tenor_days: int = ATM_TENOR_DAYS) -> float:
@@ -62,6 +64,9 @@ def scan_market(
     skipped: dict[str, str] = {}
     evaluated = 0
     ivcfg = IvConfig(lookback_sessions=desk.iv_lookback_days)
+    if vix is None:
+        # Today's close is not known yet: the regime is the last closed session's.
+        vix = market.volatility_index(market.calendar.previous_session(now_day))
     for symbol in symbols:
         try:
             chain = market.chain(symbol, min_dte=config.scan.grid.min_dte, max_dte=desk.chain_max_dte)
@@ -86,4 +91,5 @@ def scan_market(
         view = market_view(chain, closes, iv_percentile=pct, vix=vix, config=config.analysis)
         rankings[symbol] = rank(scan, view, tolerance, config.scoring)
         evaluated += scan.n_candidates
-    return ScanResult(now_day, rankings, atm, skipped, evaluated)
+    regime = vix_regime(vix, config.analysis)
+    return ScanResult(now_day, rankings, atm, skipped, evaluated, vix, regime)

@@ -61,6 +61,11 @@ class MarketData(Protocol):
         """News published in [start, end); `end` must not be after the clock."""
         ...
 
+    def volatility_index(self, day: date) -> float | None:
+        """The market's volatility index (VIX in the US, India VIX) at the close of session `day`, in
+        points; None where the source has none. Asking before that close is looking ahead."""
+        ...
+
     def split_ratio(self, symbol: str, day: date) -> float:
         """Old price over new price of a split effective at the open of `day` (7.0 for a 7-for-1), else 1.0.
 

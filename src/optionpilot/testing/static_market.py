@@ -78,6 +78,7 @@ class StaticMarket:
         self._news: list[NewsItem] = []
         self._atm_iv: dict[str, dict[date, float]] = {}
         self._splits: dict[tuple[str, date], float] = {}
+        self._vix: dict[date, float] = {}
 
     # ------------------------------------------------------------------------------ setters
 
@@ -200,6 +201,12 @@ class StaticMarket:
             open_interest=np.zeros(len(rows), dtype=np.int64),
             quote_ts=np.asarray([int(q.ts.timestamp()) for _, q in rows], dtype=np.int64),
         )
+
+    def set_volatility_index(self, day: date, value: float) -> None:
+        self._vix[day] = value
+
+    def volatility_index(self, day: date) -> float | None:
+        return self._vix.get(day)
 
     def set_split(self, symbol: str, day: date, ratio: float) -> None:
         self._splits[(symbol, day)] = ratio

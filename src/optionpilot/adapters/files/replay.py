@@ -419,6 +419,9 @@ class StoreMarket:
         hit = table.filter(pc.equal(table["day"], pa.scalar(day, pa.date32())))
         return float(hit["close"][0].as_py()) if hit.num_rows else None
 
+    def volatility_index(self, day: date) -> float | None:
+        return self.vix(day)
+
     def split_ratio(self, symbol: str, day: date) -> float:
         ratio = 1.0
         for split in self.splits(symbol):

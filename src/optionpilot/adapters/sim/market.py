@@ -11,7 +11,7 @@ import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -224,6 +224,13 @@ class SimulatedMarket:
             np.concatenate([d.close[sl], [p.close[row, -1] for p in agg]]),
             np.concatenate([d.volume[sl], [p.volume[row].sum() for p in agg]]),
         )
+
+    def volatility_index(self, day: date) -> float | None:
+        symbol = self._cfg.volatility_index_symbol
+        if symbol is None or symbol not in {p.symbol for p in self._cfg.profiles}:
+            return None
+        history = self.atm_iv_history(symbol, day + timedelta(days=1), 1)
+        return float(history[-1]) * 100.0 if history.size else None
 
     def split_ratio(self, symbol: str, day: date) -> float:
         """The simulated underlyings never split."""

@@ -343,6 +343,9 @@ class SimMarketConfig(BaseModel):
     history_sessions: int = Field(default=260, ge=0, description="daily bars before the first minute session")
     profiles: tuple[UnderlyingProfile, ...] = Field(default_factory=default_us_profiles)
     planted: tuple[PlantedEvent, ...] = ()
+    # The simulator's volatility index is this underlying's 30-day ATM IV in points (VIX is SPX's, India
+    # VIX is NIFTY's); None, or a symbol not simulated, means the market has none.
+    volatility_index_symbol: str | None = "SPY"
     paths: PathConfig = PathConfig()
     surface: SurfaceConfig = SurfaceConfig()
     quotes: QuoteConfig = QuoteConfig()
@@ -371,7 +374,12 @@ class SimMarketConfig(BaseModel):
     @classmethod
     def india(cls, **overrides: object) -> SimMarketConfig:
         """NIFTY and BANKNIFTY on the NSE calendar."""
-        values: dict[str, object] = {"market": Market.IN, "profiles": nse_index_profiles(), **overrides}
+        values: dict[str, object] = {
+            "market": Market.IN,
+            "profiles": nse_index_profiles(),
+            "volatility_index_symbol": "NIFTY",
+            **overrides,
+        }
         return cls.model_validate(values)
 
     def only(self, symbols: list[str]) -> SimMarketConfig:

@@ -246,3 +246,17 @@ def test_bad_config_is_refused_with_a_named_reason() -> None:
         CFG.only(["SPY", "XYZ"])
     with pytest.raises(ConfigError):
         SimulatedMarket(CFG, SimulatedClock(datetime(2026, 1, 1, tzinfo=UTC)), -1)
+
+
+def test_volatility_index_is_the_index_underlyings_atm_iv_once_its_session_closed() -> None:
+    m, clock = _market()
+    first = _open(m)
+    clock.advance_to(first + timedelta(minutes=30))
+    today = m.calendar.local_date(first)
+    prev = m.calendar.previous_session(today)
+    vix = m.volatility_index(prev)
+    assert vix is not None and vix == pytest.approx(100.0 * float(m.atm_iv_history("SPY", today, 1)[-1]))
+    with pytest.raises(LookAheadError):
+        m.volatility_index(today)  # today's close is still to come
+    only_aapl = _market(CFG.only(["AAPL"]))[0]
+    assert only_aapl.volatility_index(prev) is None

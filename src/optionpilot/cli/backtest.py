@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -24,14 +23,12 @@ from optionpilot.app.multileg import build_multileg_backtest
 from optionpilot.app.replay import replay_source
 from optionpilot.app.report_data import report_data
 from optionpilot.app.settings import load_model
+from optionpilot.cli.console import make_console
 from optionpilot.cli.errors import fail, one_line_errors
 from optionpilot.engine.ticker import Tick
 from optionpilot.reports.html import summary_rows, write_report
 
-console = Console(highlight=False)
-if not console.is_terminal:
-    # Logs and CI have no terminal width; 80 columns would squash the summary table.
-    console = Console(highlight=False, width=160)
+console = make_console()
 
 
 def _overrides(

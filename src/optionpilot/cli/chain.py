@@ -17,6 +17,7 @@ from rich.table import Table
 from optionpilot.adapters.files.chain_table import ReadReport
 from optionpilot.adapters.files.detect import read_chain
 from optionpilot.adapters.files.treasury_rates import TreasuryCurves
+from optionpilot.cli.console import make_console
 from optionpilot.core.errors import OptionPilotError
 from optionpilot.pricing import IVReason, bs_greeks, quote_implied_vols
 from optionpilot.pricing.config import DEFAULT_PRICING
@@ -106,7 +107,7 @@ def greeks(
     dividend_yield: Annotated[float, typer.Option(help="continuous dividend yield of the underlying")] = 0.0,
 ) -> None:
     """Add T, iv (mid, bid, ask), delta, gamma, vega, theta and the reason where no IV exists."""
-    console = Console()
+    console = make_console()
     try:
         if rate is not None and rates_file is not None:
             raise typer.BadParameter("give --rate or --rates-file, not both")

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -15,6 +14,7 @@ from optionpilot.adapters.files.importer import data_files
 from optionpilot.adapters.files.quality import check_store
 from optionpilot.adapters.files.store import DataStore
 from optionpilot.app.data_import import import_paths
+from optionpilot.cli.console import make_console
 from optionpilot.cli.errors import one_line_errors
 from optionpilot.core.errors import DataError
 
@@ -34,7 +34,7 @@ def import_(
     ] = False,
 ) -> None:
     """Read each file (format detected from its header) into the store; re-importing changes nothing."""
-    console = Console()
+    console = make_console()
     with one_line_errors():
         fmt = None if format == "auto" else _format(format)
         ds = DataStore(store)
@@ -85,7 +85,7 @@ def check(
     store: Annotated[Path, typer.Option(help="the store directory")] = DEFAULT_STORE,
 ) -> None:
     """A data-quality report per imported set; flagged rows go to STORE/check_flags.csv."""
-    console = Console()
+    console = make_console()
     with one_line_errors():
         ds = DataStore(store)
         if not ds.imports():

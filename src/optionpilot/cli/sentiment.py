@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from optionpilot.cli.console import make_console
 from optionpilot.cli.errors import fail, one_line_errors
 from optionpilot.signals.classifier import SHIPPED_MODEL, TrainedSentimentModel, shipped_model
 from optionpilot.signals.classifier_data import LABELS, read_labelled_csv
@@ -56,7 +57,7 @@ def train(
     out: Annotated[Path, typer.Option(help="where to write the model (.npz)")] = SHIPPED_MODEL,
 ) -> None:
     """Train on sent_train.csv, report on sent_valid.csv and write the model file."""
-    console = Console()
+    console = make_console()
     directory = data if data is not None else _default_data()
     with one_line_errors():
         run = train_from_directory(directory)
@@ -74,7 +75,7 @@ def eval_(
     model: Annotated[Path | None, typer.Option(help="a model file (.npz) [default: the shipped one]")] = None,
 ) -> None:
     """Accuracy, macro-F1 and the confusion matrix of the model on FILE."""
-    console = Console()
+    console = make_console()
     with one_line_errors():
         data = read_labelled_csv(file)
         classifier = shipped_model() if model is None else TrainedSentimentModel.load(model)

@@ -15,12 +15,12 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from optionpilot.app import multileg as ml
 from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.settings import load_model
+from optionpilot.cli.console import make_console
 from optionpilot.cli.errors import fail, one_line_errors
 from optionpilot.core.calendars import Market
 from optionpilot.decisions.strategies.scoring import RiskTolerance
@@ -33,9 +33,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False)
 iv_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Daily ATM IV history and percentiles.")
 app.add_typer(iv_app, name="iv")
 
-console = Console(highlight=False)
-if not console.is_terminal:
-    console = Console(highlight=False, width=160)
+console = make_console()
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML configuration file")]
 DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (SQLite default, PostgreSQL)")]

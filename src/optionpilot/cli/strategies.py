@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
@@ -69,11 +70,29 @@ def _refuse_live(live: bool, market: Market) -> None:
     fail(f"--live: no live broker adapter for {market.value} exists yet; run without --live to simulate")
 
 
-def _emit(as_json: bool, payload: Any, table: Table | None) -> None:
+def _emit(
+    as_json: bool,
+    payload: Any,
+    *,
+    title: str | None = None,
+    columns: Sequence[str] = (),
+    right: Collection[str] = (),
+    rows: Iterable[Sequence[str]] = (),
+    notes: Iterable[str] = (),
+) -> None:
+    """The payload as JSON; else the table (when titled), `right` columns right-aligned, then the notes."""
     if as_json:
         typer.echo(json.dumps(payload, indent=2, default=str))
-    elif table is not None:
+        return
+    if title is not None:
+        table = Table(title=title)
+        for col in columns:
+            table.add_column(col, justify="right" if col in right else "left")
+        for cells in rows:
+            table.add_row(*cells)
         console.print(table)
+    for note in notes:
+        console.print(note)
 
 
 # -- scan ---------------------------------------------------------------------------------------------------
@@ -128,29 +147,23 @@ def scan(
         "vix_regime": out.result.vix_regime.value,
         "best": rows,
     }
-    table = Table(title=f"scan {out.run_id}: best strategy per symbol")
-    cols = ("symbol", "view", "IV", "strategy", "conviction", "score", "debit/sh", "max profit", "max loss")
-    for col in (*cols, "POP", "margin"):
-        table.add_column(
-            col, justify="left" if col in ("symbol", "view", "IV", "strategy", "conviction") else "right"
-        )
-    for r in rows:
-        table.add_row(
-            r["symbol"], r["view"], r["iv_environment"], r["strategy"] or "-", r["conviction"] or "-",
-            f"{r['score']:.2f}" if r["score"] is not None else "-", r["net_debit"] or "-",
-            r["max_profit"] or ("unlimited" if r["strategy"] else "-"),
-            r["max_loss"] or ("unlimited" if r["strategy"] else "-"),
-            f"{r['pop']:.0%}" if r["pop"] is not None else "-", r["margin"] or "-",
-        )  # fmt: skip
-    _emit(as_json, payload, table)
-    if not as_json:
-        for sym, why in out.result.skipped.items():
-            console.print(f"skipped {sym}: {why}")
-        vix = "none" if out.result.vix is None else f"{out.result.vix:.1f}"
-        console.print(
+    vix = "none" if out.result.vix is None else f"{out.result.vix:.1f}"
+    _emit(
+        as_json, payload, title=f"scan {out.run_id}: best strategy per symbol",
+        columns=("symbol", "view", "IV", "strategy", "conviction", "score", "debit/sh", "max profit",
+                 "max loss", "POP", "margin"),
+        right=("score", "debit/sh", "max profit", "max loss", "POP", "margin"),
+        rows=[(r["symbol"], r["view"], r["iv_environment"], r["strategy"] or "-", r["conviction"] or "-",
+               f"{r['score']:.2f}" if r["score"] is not None else "-", r["net_debit"] or "-",
+               r["max_profit"] or ("unlimited" if r["strategy"] else "-"),
+               r["max_loss"] or ("unlimited" if r["strategy"] else "-"),
+               f"{r['pop']:.0%}" if r["pop"] is not None else "-", r["margin"] or "-") for r in rows],
+        notes=[
+            *(f"skipped {sym}: {why}" for sym, why in out.result.skipped.items()),
             f"{out.result.evaluated:,} candidates evaluated in {elapsed:.1f}s, {out.stored} ranked and "
-            f"stored; volatility index {vix} ({out.result.vix_regime.value})"
-        )
+            f"stored; volatility index {vix} ({out.result.vix_regime.value})",
+        ],
+    )  # fmt: skip
 
 
 # -- allocate -----------------------------------------------------------------------------------------------
@@ -203,21 +216,18 @@ def allocate(
         "skipped": len(plan.skipped),
         "reason": plan.reason,
     }
-    table = Table(title=f"allocation {out.plan_id} of {out.scan_run}")
-    for col in ("symbol", "strategy", "lots", "capital", "tier", "industry", "type", "conviction"):
-        table.add_column(col, justify="right" if col in ("lots", "capital", "tier") else "left")
-    for p in positions:
-        table.add_row(
-            p["symbol"], p["strategy"], str(p["lots"]), f"{Decimal(p['capital']):,.0f}", str(p["tier"]),
-            p["industry"], p["position_type"], p["conviction"],
-        )  # fmt: skip
-    _emit(as_json, payload, table)
-    if not as_json:
-        console.print(
+    _emit(
+        as_json, payload, title=f"allocation {out.plan_id} of {out.scan_run}",
+        columns=("symbol", "strategy", "lots", "capital", "tier", "industry", "type", "conviction"),
+        right=("lots", "capital", "tier"),
+        rows=[(p["symbol"], p["strategy"], str(p["lots"]), f"{Decimal(p['capital']):,.0f}", str(p["tier"]),
+               p["industry"], p["position_type"], p["conviction"]) for p in positions],
+        notes=[
             f"deployed {plan.deployed:,.0f} of {plan.allocatable:,.0f} allocatable ({plan.deployed_pct:.1%}) "
             f"in {len(plan.positions)} positions; expected {plan.expected_monthly_return:+.2%} a month "
             f"(an expectation, not a promise; target {plan.monthly_return_target:.0%})"
-        )
+        ],
+    )  # fmt: skip
 
 
 # -- execute ------------------------------------------------------------------------------------------------
@@ -262,16 +272,14 @@ def execute(
         ],
         "reconciliation": [rep.summary() for rep in st.reports],
     }
-    table = Table(title=f"execute on {st.account.name} ({st.run_id})")
-    for col in ("symbol", "strategy", "lots", "position", "status", "entry/sh", "reason"):
-        table.add_column(col, justify="right" if col in ("lots", "entry/sh") else "left")
-    for r in rows:
-        table.add_row(r.underlying, r.strategy, str(r.lots), r.position_id or "-", r.status,
-                      "-" if r.entry is None else str(r.entry), r.reason[:80])  # fmt: skip
-    _emit(as_json, payload, table)
-    if not as_json:
-        for rep in st.reports:
-            console.print(f"reconciliation {rep.summary()}")
+    _emit(
+        as_json, payload, title=f"execute on {st.account.name} ({st.run_id})",
+        columns=("symbol", "strategy", "lots", "position", "status", "entry/sh", "reason"),
+        right=("lots", "entry/sh"),
+        rows=[(r.underlying, r.strategy, str(r.lots), r.position_id or "-", r.status,
+               "-" if r.entry is None else str(r.entry), r.reason[:80]) for r in rows],
+        notes=[f"reconciliation {rep.summary()}" for rep in st.reports],
+    )  # fmt: skip
     if any(not rep.ok for rep in st.reports):
         raise typer.Exit(1)
 
@@ -345,27 +353,15 @@ def _print_cycle(rows: list[Any], as_json: bool, at: str, alert_only: bool) -> N
             for r in rows
         ],
     }
-    table = Table(title=f"monitor at {at}" + (" (alert only)" if alert_only else ""))
-    for col in (
-        "position",
-        "symbol",
-        "strategy",
-        "units",
-        "P&L",
-        "DTE",
-        "action",
-        "urgency",
-        "acted",
-        "reason",
-    ):
-        table.add_column(col, justify="right" if col in ("units", "P&L", "DTE") else "left")
-    for r in rows:
-        table.add_row(r.position_id[-10:], r.underlying, r.strategy, str(r.units), f"{r.pnl:+,.2f}",
-                      str(r.dte), r.action.value, r.urgency, "yes" if r.acted else "no",
-                      r.reason[-90:])  # fmt: skip
-    _emit(as_json, payload, table)
-    if not as_json and not rows:
-        console.print("no open multi-leg position")
+    _emit(
+        as_json, payload, title=f"monitor at {at}" + (" (alert only)" if alert_only else ""),
+        columns=("position", "symbol", "strategy", "units", "P&L", "DTE", "action", "urgency", "acted",
+                 "reason"),
+        right=("units", "P&L", "DTE"),
+        rows=[(r.position_id[-10:], r.underlying, r.strategy, str(r.units), f"{r.pnl:+,.2f}", str(r.dte),
+               r.action.value, r.urgency, "yes" if r.acted else "no", r.reason[-90:]) for r in rows],
+        notes=[] if rows else ["no open multi-leg position"],
+    )  # fmt: skip
 
 
 # -- iv ---------------------------------------------------------------------------------------------------
@@ -405,9 +401,8 @@ def iv_collect(
         finally:
             rec.close()
     payload = {"stored": len(points), "symbols": view.symbols, "through": day.isoformat()}
-    _emit(as_json, payload, None)
-    if not as_json:
-        console.print(f"stored {len(points)} daily ATM IV points of {len(view.symbols)} symbols before {day}")
+    note = f"stored {len(points)} daily ATM IV points of {len(view.symbols)} symbols before {day}"
+    _emit(as_json, payload, notes=[note])
 
 
 @iv_app.command("analyze")
@@ -450,11 +445,11 @@ def iv_analyze(
                      "sessions": len(past),
                      "iv_percentile": None if pct is None else round(100 * pct, 1),
                      "iv_rank": None if rk is None else round(rk, 4)})  # fmt: skip
-    table = Table(title="ATM IV percentiles")
-    for col in ("symbol", "day", "ATM IV", "sessions", "percentile", "rank"):
-        table.add_column(col, justify="left" if col in ("symbol", "day") else "right")
-    for r in rows:
-        table.add_row(r["symbol"], r["day"], f"{r['atm_iv']:.1%}", str(r["sessions"]),
-                      "-" if r["iv_percentile"] is None else f"{r['iv_percentile']:.0f}",
-                      "-" if r["iv_rank"] is None else f"{r['iv_rank']:.2f}")  # fmt: skip
-    _emit(as_json, {"symbols": rows}, table)
+    _emit(
+        as_json, {"symbols": rows}, title="ATM IV percentiles",
+        columns=("symbol", "day", "ATM IV", "sessions", "percentile", "rank"),
+        right=("ATM IV", "sessions", "percentile", "rank"),
+        rows=[(r["symbol"], r["day"], f"{r['atm_iv']:.1%}", str(r["sessions"]),
+               "-" if r["iv_percentile"] is None else f"{r['iv_percentile']:.0f}",
+               "-" if r["iv_rank"] is None else f"{r['iv_rank']:.2f}") for r in rows],
+    )  # fmt: skip

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -71,8 +72,42 @@ class ChainRead(NamedTuple):
     report: ReadReport
 
 
+class ChainValues(NamedTuple):
+    """One row of CHAIN_SCHEMA without its source_line, times as epoch microseconds (see `utc_us`)."""
+
+    underlying: str
+    quote_ts: int
+    expiry: date
+    expiry_ts: int
+    strike: float
+    right: str
+    bid: float
+    ask: float
+    last: float
+    bid_size: float
+    ask_size: float
+    volume: float
+    open_interest: float
+    underlying_price: float
+
+
 def close_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def utc_us(t: datetime) -> int:
+    """Epoch microseconds of an aware time, exact (as pyarrow stores it) also before 1970."""
+    return (t - _EPOCH) // _MICROSECOND
+
+
+@lru_cache(maxsize=4096)
+def close_us(day: date, at: time, tz: ZoneInfo) -> int:
+    """`utc_us(close_utc(...))`, cached: a chain file holds few distinct days and expiries."""
+    return utc_us(close_utc(day, at, tz))
 
 
 class ChainRows:

@@ -10,8 +10,9 @@ from pathlib import Path
 from optionpilot.adapters.files.cboe_datashop import REQUIRED as CBOE_COLUMNS
 from optionpilot.adapters.files.cboe_datashop import read_cboe_datashop
 from optionpilot.adapters.files.chain_table import ChainRead
+from optionpilot.adapters.files.csv_rows import open_text
 from optionpilot.adapters.files.minute_quotes import REQUIRED as MINUTE_COLUMNS
-from optionpilot.adapters.files.minute_quotes import open_text, read_minute_quotes
+from optionpilot.adapters.files.minute_quotes import read_minute_quotes
 from optionpilot.adapters.files.nse_csv import REQUIRED as NSE_COLUMNS
 from optionpilot.adapters.files.nse_csv import read_nse_csv
 from optionpilot.adapters.files.nse_json import read_nse_json

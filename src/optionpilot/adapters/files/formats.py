@@ -11,8 +11,8 @@ import pyarrow as pa
 
 from optionpilot.adapters.files import bars, option_bars, vix_news
 from optionpilot.adapters.files.chain_table import ReadReport
+from optionpilot.adapters.files.csv_rows import open_text
 from optionpilot.adapters.files.detect import ChainFormat, detect_format
-from optionpilot.adapters.files.minute_quotes import open_text
 from optionpilot.adapters.files.treasury_rates import read_rates_table
 from optionpilot.core.calendars import Market
 from optionpilot.core.errors import DataError

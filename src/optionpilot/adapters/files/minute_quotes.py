@@ -8,25 +8,26 @@ of the underlying's minute bar that ended by then, from the sibling `<root>_minu
 from __future__ import annotations
 
 import csv
-import gzip
 import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
 
 import numpy as np
+import pyarrow as pa
 
 from optionpilot.adapters.files.chain_table import (
+    CHAIN_SCHEMA,
     NEW_YORK,
     US_CLOSE,
     ChainRead,
-    ChainRows,
-    ReadReport,
-    close_utc,
+    ChainValues,
+    close_us,
     number,
     parse_day,
     parse_right,
+    utc_us,
 )
+from optionpilot.adapters.files.csv_rows import RowError, open_text, positive, read_csv_table
 from optionpilot.core.errors import DataError
 
 REQUIRED = (
@@ -41,12 +42,6 @@ REQUIRED = (
     "ask_size",
 )
 BAR = timedelta(minutes=1)
-
-
-def open_text(path: Path) -> TextIO:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", newline="")
-    return path.open(newline="")
 
 
 def _local(text: str) -> datetime:
@@ -79,69 +74,58 @@ def _sibling_bars(path: Path, root: str) -> Path | None:
     return found[0] if found else None
 
 
+def _parse(rec: list[str], ix: dict[str, int]) -> ChainValues:
+    try:
+        ts = (_local(rec[ix["datetime"]]) + BAR).astimezone(UTC)
+        expiry = parse_day(rec[ix["expiration"]])
+        right = parse_right(rec[ix["right"]])
+    except ValueError:
+        raise RowError("bad date or option type") from None
+    try:
+        strike = number(rec[ix["strike"]])
+        bid, ask = number(rec[ix["bid_close"]]), number(rec[ix["ask_close"]])
+        bid_size, ask_size = number(rec[ix["bid_size"]]), number(rec[ix["ask_size"]])
+    except ValueError:
+        raise RowError("bad number") from None
+    strike = positive(strike, "strike")
+    return ChainValues(
+        underlying=rec[ix["root"]].strip(),
+        quote_ts=utc_us(ts),
+        expiry=expiry,
+        expiry_ts=close_us(expiry, US_CLOSE, NEW_YORK),
+        strike=strike,
+        right=right,
+        bid=bid,
+        ask=ask,
+        last=math.nan,
+        bid_size=bid_size,
+        ask_size=ask_size,
+        volume=math.nan,
+        open_interest=math.nan,
+        underlying_price=math.nan,  # filled from the underlying's bars once all rows are read
+    )
+
+
 def read_minute_quotes(path: Path, underlying_bars: Path | None = None) -> ChainRead:
-    report = ReadReport(str(path))
-    rows = ChainRows()
-    with open_text(path) as fh:
-        reader = csv.reader(fh)
-        header = [h.strip().lower() for h in next(reader, [])]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise DataError(
-                f"not the minute option quote layout: no column {', '.join(missing)}",
-                source=str(path),
-                line=1,
-            )
-        ix = {name: header.index(name) for name in REQUIRED}
-        for line, rec in enumerate(reader, start=2):
-            if not rec:
-                continue
-            report.rows_read += 1
-            if len(rec) != len(header):
-                report.skip("wrong number of fields", line)
-                continue
-            try:
-                ts = (_local(rec[ix["datetime"]]) + BAR).astimezone(UTC)
-                expiry = parse_day(rec[ix["expiration"]])
-                right = parse_right(rec[ix["right"]])
-            except ValueError:
-                report.skip("bad date or option type", line)
-                continue
-            try:
-                strike = number(rec[ix["strike"]])
-                bid, ask = number(rec[ix["bid_close"]]), number(rec[ix["ask_close"]])
-                bsz, asz = number(rec[ix["bid_size"]]), number(rec[ix["ask_size"]])
-            except ValueError:
-                report.skip("bad number", line)
-                continue
-            if not strike > 0:
-                report.skip("strike missing or not positive", line)
-                continue
-            rows.add(
-                underlying=rec[ix["root"]].strip(),
-                quote_ts=ts,
-                expiry=expiry,
-                expiry_ts=close_utc(expiry, US_CLOSE, NEW_YORK),
-                strike=strike,
-                right=right,
-                bid=bid,
-                ask=ask,
-                last=math.nan,
-                bid_size=bsz,
-                ask_size=asz,
-                volume=math.nan,
-                open_interest=math.nan,
-                underlying_price=math.nan,
-                source_line=line,
-            )
-    report.rows_kept = len(rows)
-    if len(rows):
-        roots = {str(u) for u in rows.cols["underlying"]}
+    table, report = read_csv_table(
+        path,
+        layout="minute option quote",
+        required=REQUIRED,
+        schema=CHAIN_SCHEMA,
+        parse=_parse,
+        empty_lacks_columns=True,
+    )
+    if table.num_rows:
+        roots = set(table["underlying"].to_pylist())
         bars = underlying_bars or (_sibling_bars(path, roots.pop()) if len(roots) == 1 else None)
         if bars is not None:
             ends, closes = underlying_closes(bars)
-            qts = np.array([int(t.timestamp() * 1_000_000) for t in rows.cols["quote_ts"]], dtype=np.int64)  # type: ignore[attr-defined]
+            # Exactly int(t.timestamp() * 1e6), as underlying_closes converts the bar ends, so the two
+            # compare alike (timestamp() divides the exact microseconds by 10**6 the same way).
+            us = table["quote_ts"].cast(pa.int64()).to_pylist()
+            qts = np.array([int(u / 1_000_000 * 1_000_000) for u in us], dtype=np.int64)
             pos = np.searchsorted(ends, qts, side="right") - 1  # the last bar that ended by the quote
             spot = np.where(pos >= 0, closes[np.maximum(pos, 0)], np.nan)
-            rows.cols["underlying_price"] = list(spot)
-    return ChainRead(rows.table(), report)
+            i = CHAIN_SCHEMA.get_field_index("underlying_price")
+            table = table.set_column(i, CHAIN_SCHEMA.field(i), pa.array(spot, type=pa.float64()))
+    return ChainRead(table, report)

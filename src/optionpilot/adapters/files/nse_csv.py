@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from optionpilot.adapters.files.chain_table import (
+    CHAIN_SCHEMA,
     KOLKATA,
     NSE_CLOSE,
     ChainRead,
-    ChainRows,
-    ReadReport,
-    close_utc,
+    ChainValues,
+    close_us,
     number,
     parse_day,
     parse_right,
+    utc_us,
 )
-from optionpilot.core.errors import DataError
+from optionpilot.adapters.files.csv_rows import RowError, positive, read_csv_table
 
 REQUIRED = (
     "snapshot_timestamp", "underlying", "underlyingvalue", "expirydate", "strikeprice", "option_type",
@@ -25,59 +25,37 @@ REQUIRED = (
 )  # fmt: skip
 
 
+def _parse(rec: list[str], ix: dict[str, int]) -> ChainValues:
+    try:
+        ts = datetime.fromisoformat(rec[ix["snapshot_timestamp"]].strip()).replace(tzinfo=KOLKATA)
+        expiry = parse_day(rec[ix["expirydate"]])
+        right = parse_right(rec[ix["option_type"]])
+    except ValueError:
+        raise RowError("bad date or option type") from None
+    try:
+        v = {k: number(rec[ix[k]]) for k in REQUIRED[2:] if k not in ("expirydate", "option_type")}
+    except ValueError:
+        raise RowError("bad number") from None
+    strike = positive(v["strikeprice"], "strike")
+    return ChainValues(
+        underlying=rec[ix["underlying"]].strip(),
+        quote_ts=utc_us(ts.astimezone(UTC)),
+        expiry=expiry,
+        expiry_ts=close_us(expiry, NSE_CLOSE, KOLKATA),
+        strike=strike,
+        right=right,
+        bid=v["bidprice"],
+        ask=v["askprice"],
+        last=v["lastprice"] if v["lastprice"] > 0 else float("nan"),
+        bid_size=v["bidqty"],
+        ask_size=v["askqty"],
+        volume=v["totaltradedvolume"],
+        open_interest=v["openinterest"],
+        underlying_price=v["underlyingvalue"],
+    )
+
+
 def read_nse_csv(path: Path) -> ChainRead:
-    report = ReadReport(str(path))
-    rows = ChainRows()
-    with path.open(newline="") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = [h.strip().lower() for h in next(reader)]
-        except StopIteration:
-            raise DataError("empty file", source=str(path)) from None
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise DataError(
-                f"not the NSE flat CSV layout: no column {', '.join(missing)}", source=str(path), line=1
-            )
-        ix = {name: header.index(name) for name in REQUIRED}
-        for line, rec in enumerate(reader, start=2):
-            if not rec:
-                continue
-            report.rows_read += 1
-            if len(rec) != len(header):
-                report.skip("wrong number of fields", line)
-                continue
-            try:
-                ts = datetime.fromisoformat(rec[ix["snapshot_timestamp"]].strip()).replace(tzinfo=KOLKATA)
-                expiry = parse_day(rec[ix["expirydate"]])
-                right = parse_right(rec[ix["option_type"]])
-            except ValueError:
-                report.skip("bad date or option type", line)
-                continue
-            try:
-                v = {k: number(rec[ix[k]]) for k in REQUIRED[2:] if k not in ("expirydate", "option_type")}
-            except ValueError:
-                report.skip("bad number", line)
-                continue
-            if not v["strikeprice"] > 0:
-                report.skip("strike missing or not positive", line)
-                continue
-            rows.add(
-                underlying=rec[ix["underlying"]].strip(),
-                quote_ts=ts.astimezone(close_utc(expiry, NSE_CLOSE, KOLKATA).tzinfo),
-                expiry=expiry,
-                expiry_ts=close_utc(expiry, NSE_CLOSE, KOLKATA),
-                strike=v["strikeprice"],
-                right=right,
-                bid=v["bidprice"],
-                ask=v["askprice"],
-                last=v["lastprice"] if v["lastprice"] > 0 else float("nan"),
-                bid_size=v["bidqty"],
-                ask_size=v["askqty"],
-                volume=v["totaltradedvolume"],
-                open_interest=v["openinterest"],
-                underlying_price=v["underlyingvalue"],
-                source_line=line,
-            )
-    report.rows_kept = len(rows)
-    return ChainRead(rows.table(), report)
+    return ChainRead(
+        *read_csv_table(path, layout="NSE flat CSV", required=REQUIRED, schema=CHAIN_SCHEMA, parse=_parse)
+    )

@@ -5,7 +5,7 @@ Naive times are the exchange's local time (the data sets say so); a time with an
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -30,8 +30,12 @@ def to_utc(text: str, market: Market) -> datetime:
     return t.astimezone(UTC)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def epoch_us(t: datetime) -> int:
-    return int(t.timestamp()) * 1_000_000 + t.microsecond
+    """Exact epoch microseconds of an aware time (also before 1970, where int(timestamp) would round up)."""
+    return (t - _EPOCH) // timedelta(microseconds=1)
 
 
 def session_parts(start_us: np.ndarray, market: Market) -> np.ndarray:

@@ -6,21 +6,21 @@ volume,openinterest,impliedvol,delta,gamma,theta,vega,optionalias
 
 from __future__ import annotations
 
-import csv
+import math
 from pathlib import Path
 
 from optionpilot.adapters.files.chain_table import (
+    CHAIN_SCHEMA,
     NEW_YORK,
     US_CLOSE,
     ChainRead,
-    ChainRows,
-    ReadReport,
-    close_utc,
+    ChainValues,
+    close_us,
     number,
     parse_day,
     parse_right,
 )
-from optionpilot.core.errors import DataError
+from optionpilot.adapters.files.csv_rows import RowError, positive, read_csv_table
 
 REQUIRED = (
     "underlying", "underlying_last", "type", "expiration", "quotedate",
@@ -28,64 +28,43 @@ REQUIRED = (
 )  # fmt: skip
 
 
+def _parse(rec: list[str], ix: dict[str, int]) -> ChainValues:
+    try:
+        quote_day = parse_day(rec[ix["quotedate"]])
+        expiry = parse_day(rec[ix["expiration"]])
+    except ValueError:
+        raise RowError("bad date") from None
+    try:
+        right = parse_right(rec[ix["type"]])
+    except ValueError:
+        raise RowError("bad option type") from None
+    try:
+        v = {k: number(rec[ix[k]]) for k in REQUIRED[5:]}
+        spot = number(rec[ix["underlying_last"]])
+    except ValueError:
+        raise RowError("bad number") from None
+    strike = positive(v["strike"], "strike")
+    return ChainValues(
+        underlying=rec[ix["underlying"]].strip(),
+        quote_ts=close_us(quote_day, US_CLOSE, NEW_YORK),
+        expiry=expiry,
+        expiry_ts=close_us(expiry, US_CLOSE, NEW_YORK),
+        strike=strike,
+        right=right,
+        bid=v["bid"],
+        ask=v["ask"],
+        last=v["last"],
+        bid_size=math.nan,
+        ask_size=math.nan,
+        volume=v["volume"],
+        open_interest=v["openinterest"],
+        underlying_price=spot,
+    )
+
+
 def read_vendor_eod(path: Path) -> ChainRead:
-    report = ReadReport(str(path))
-    rows = ChainRows()
-    with path.open(newline="") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = [h.strip().lower() for h in next(reader)]
-        except StopIteration:
-            raise DataError("empty file", source=str(path)) from None
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise DataError(
-                f"not the vendor end-of-day layout: no column {', '.join(missing)}", source=str(path), line=1
-            )
-        ix = {name: header.index(name) for name in REQUIRED}
-        for line, rec in enumerate(reader, start=2):
-            if not rec:
-                continue
-            report.rows_read += 1
-            if len(rec) != len(header):
-                report.skip("wrong number of fields", line)
-                continue
-            try:
-                quote_day = parse_day(rec[ix["quotedate"]])
-                expiry = parse_day(rec[ix["expiration"]])
-            except ValueError:
-                report.skip("bad date", line)
-                continue
-            try:
-                right = parse_right(rec[ix["type"]])
-            except ValueError:
-                report.skip("bad option type", line)
-                continue
-            try:
-                strike = number(rec[ix["strike"]])
-                spot = number(rec[ix["underlying_last"]])
-                bid, ask, last = (number(rec[ix[k]]) for k in ("bid", "ask", "last"))
-                volume, oi = number(rec[ix["volume"]]), number(rec[ix["openinterest"]])
-            except ValueError:
-                report.skip("bad number", line)
-                continue
-            if not strike > 0:
-                report.skip("strike missing or not positive", line)
-                continue
-            rows.add(
-                underlying=rec[ix["underlying"]].strip(),
-                quote_ts=close_utc(quote_day, US_CLOSE, NEW_YORK),
-                expiry=expiry,
-                expiry_ts=close_utc(expiry, US_CLOSE, NEW_YORK),
-                strike=strike,
-                right=right,
-                bid=bid,
-                ask=ask,
-                last=last,
-                volume=volume,
-                open_interest=oi,
-                underlying_price=spot,
-                source_line=line,
-            )
-    report.rows_kept = len(rows)
-    return ChainRead(rows.table(), report)
+    return ChainRead(
+        *read_csv_table(
+            path, layout="vendor end-of-day", required=REQUIRED, schema=CHAIN_SCHEMA, parse=_parse
+        )
+    )

@@ -81,7 +81,7 @@ class EntryStage:
             if self.rules.engine.record_signals:
                 records.signals.append(signal)
             for account in accounts:
-                self._dispatch(tick, account, signal, f, atm_iv.get(signal.underlying), records)
+                self._dispatch(tick, account, signal, f, atm_iv.get(signal.underlying))
 
     # -- one account --------------------------------------------------------------------------------
 
@@ -99,7 +99,6 @@ class EntryStage:
         signal: Signal,
         f: Features,
         atm_iv: float | None,
-        records: TickRecords,
     ) -> None:
         book = account.book
         if any(p.underlying == signal.underlying for p in book.open_positions()):

@@ -24,6 +24,7 @@ from optionpilot.app.replay import replay_source
 from optionpilot.app.report_data import report_data
 from optionpilot.app.settings import load_model
 from optionpilot.cli.console import make_console
+from optionpilot.cli.database_url import prepare_sqlite_folder
 from optionpilot.cli.errors import fail, one_line_errors
 from optionpilot.engine.ticker import Tick
 from optionpilot.reports.html import summary_rows, write_report
@@ -83,7 +84,7 @@ def backtest(
             if not wanted:
                 fail("--symbols names no symbol")
             cfg = cfg.model_copy(update={"market": cfg.market.only(wanted)})
-        _ensure_sqlite_dir(cfg.run.db)
+        prepare_sqlite_folder(cfg.run.db)
         source = None
         if data is not None:
             source, cfg = replay_source(data, cfg, symbols, console)
@@ -135,12 +136,6 @@ def _print_summary(data_rows: list[dict[str, str]]) -> None:
     for row in data_rows:
         table.add_row(*row.values())
     console.print(table)
-
-
-def _ensure_sqlite_dir(url: str) -> None:
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and url != "sqlite:///:memory:":
-        Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _masked(url: str) -> str:

@@ -22,6 +22,7 @@ from optionpilot.app import multileg as ml
 from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.settings import load_model
 from optionpilot.cli.console import make_console
+from optionpilot.cli.database_url import prepare_sqlite_folder
 from optionpilot.cli.errors import fail, one_line_errors
 from optionpilot.core.calendars import Market
 from optionpilot.decisions.strategies.scoring import RiskTolerance
@@ -54,11 +55,8 @@ _CREDENTIALS = {
 def _config(path: Path | None, db: str | None) -> tuple[OptionPilotConfig, str]:
     over: dict[str, Any] = {"run": {"db": db}} if db is not None else {}
     cfg = load_model(OptionPilotConfig, path, overrides=over)
-    url = cfg.run.db
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and url != "sqlite:///:memory:":
-        Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
-    return cfg, url
+    prepare_sqlite_folder(cfg.run.db)
+    return cfg, cfg.run.db
 
 
 def _refuse_live(live: bool, market: Market) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -103,10 +103,3 @@ class TradingCalendar:
 @lru_cache(maxsize=4)
 def calendar_for(market: Market) -> TradingCalendar:
     return TradingCalendar(market)
-
-
-def utc(t: datetime) -> datetime:
-    return t.astimezone(UTC)
-
-
-ONE_MINUTE = timedelta(minutes=1)

@@ -7,7 +7,6 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from optionpilot.core.calendars import Market
 from optionpilot.core.ids import AccountId
 from optionpilot.core.money import ZERO
 
@@ -30,15 +29,6 @@ class LedgerEntry:
     amount: Decimal  # into the account (+) or out of it (-)
     ref: str  # the fill, settlement or deposit it comes from
     note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class AccountConfigView:
-    account_id: AccountId
-    name: str
-    market: Market
-    starting_cash: Decimal
-    currency: str
 
 
 @dataclass(slots=True)

@@ -72,15 +72,7 @@ class Marker:
             return PortfolioGreeks(delta=delta)
         spot = np.array([self.market.spot(c.underlying) for c, _, _ in rows])
         strike = np.array([float(c.strike) for c, _, _ in rows])
-        expiry_s = np.array(
-            [
-                self.market.calendar.session(c.expiry).close.timestamp()
-                if self.market.calendar.is_session(c.expiry)
-                else now.timestamp()
-                for c, _, _ in rows
-            ]
-        )
-        t = np.maximum(expiry_s - now.timestamp(), 60.0) / _YEAR_S
+        t = np.array([years_to_expiry(self.market, c, now) for c, _, _ in rows])
         is_call = np.array([c.is_call for c, _, _ in rows])
         rate = self.market.risk_free_rate(now.date(), 30)
         q = np.array([self.market.dividend_yield(c.underlying) for c, _, _ in rows])
@@ -108,11 +100,16 @@ def exposure(positions: list[Position], marks: dict[str, Decimal]) -> Decimal:
     return total
 
 
-def _one(market: MarketData, contract: OptionContract, price: float, now: datetime) -> Greeks | None:
-    """Greeks of one option at the implied vol of its own price; None where no IV exists."""
+def years_to_expiry(market: MarketData, contract: OptionContract, now: datetime) -> float:
+    """Time to the expiry session's close, in years; at least a minute, so a dying option still prices."""
     cal = market.calendar
     close = cal.session(contract.expiry).close if cal.is_session(contract.expiry) else now
-    t = max((close - now).total_seconds(), 60.0) / _YEAR_S
+    return max((close - now).total_seconds(), 60.0) / _YEAR_S
+
+
+def _one(market: MarketData, contract: OptionContract, price: float, now: datetime) -> Greeks | None:
+    """Greeks of one option at the implied vol of its own price; None where no IV exists."""
+    t = years_to_expiry(market, contract, now)
     spot = market.spot(contract.underlying)
     rate = market.risk_free_rate(now.date(), 30)
     q = market.dividend_yield(contract.underlying)

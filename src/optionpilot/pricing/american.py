@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from optionpilot.core.errors import ConfigError
 from optionpilot.pricing import american_kernels, american_tree
 from optionpilot.pricing.black_scholes import F64
+from optionpilot.pricing.compiled import _flat
 from optionpilot.pricing.config import DEFAULT_PRICING
 
 
@@ -73,13 +74,6 @@ def _quadrature(points: int) -> NDArray[np.float64]:
     x, w = np.polynomial.legendre.leggauss(points)
     theta = 0.25 * math.pi * (x + 1.0)
     return np.ascontiguousarray(np.stack([np.sin(theta), np.cos(theta), 0.25 * math.pi * w]))
-
-
-def _flat(*args: ArrayLike) -> tuple[tuple[int, ...], list[np.ndarray]]:
-    """Broadcast, then contiguous 1-d arrays: float64, and bool for the last (is_call)."""
-    arrays = [np.asarray(a, dtype=np.float64) for a in args[:-1]] + [np.asarray(args[-1], dtype=np.bool_)]
-    b = np.broadcast_arrays(*arrays)
-    return b[0].shape, [np.ascontiguousarray(x).reshape(-1) for x in b]
 
 
 def american_price(

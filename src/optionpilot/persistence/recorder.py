@@ -181,6 +181,7 @@ class SqlRecorder:
         raise PersistenceError(f"no free run id for {info.run_id} in {mask_url(self.url)}")
 
     def start_run(self, info: RunInfo) -> None:
+        self.flush()  # an earlier run's ticks and accounts belong to that run's transactions
         if self._claimed != info.run_id:
             try:
                 with self.engine.begin() as conn:
@@ -246,8 +247,9 @@ class SqlRecorder:
         """Mark this recorder's run failed with the error's first line (when it is still running)."""
         if self._run_id is None or self._finished:
             return
-        text = error if isinstance(error, str) else (_one_line(error) or type(error).__name__)
-        line = text.splitlines()[0] if text else "failed"
+        text = error if isinstance(error, str) else str(getattr(error, "orig", None) or error)
+        lines = text.strip().splitlines()
+        line = lines[0] if lines else type(error).__name__
         try:
             with self.engine.begin() as conn:
                 set_status(conn, self._run_id, RunStatus.FAILED, line[:2000])

@@ -124,7 +124,7 @@ def backtest(
     console.print(
         f"{result.bar_events:,} bar-events in {elapsed:.1f}s "
         f"({result.bar_events / max(elapsed, 1e-9):,.0f}/s); "
-        f"run [bold]{bt.run_id}[/] stored in {_masked(cfg.run.db)}"
+        f"run [bold]{bt.run_id}[/] ({report_input.status}) stored in {_masked(cfg.run.db)}"
     )
     for report in result.reconciliation:
         style = "green" if report.ok else "bold red"

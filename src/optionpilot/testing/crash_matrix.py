@@ -39,8 +39,10 @@ RUN_POINTS = [
     ("second fill", "backtest", r"^\s*INSERT INTO fills", 2),
     ("heartbeat before commit", "backtest", r"^\s*UPDATE runs SET heartbeat_at", 40),
 ]
-# How long after `opening` a random kill may land (covers the migration / most of a small run).
-RANDOM_WINDOW_S = {"migrate": 0.8, "backtest": 6.0}
+# The line a random kill counts from (the database work starts / the run has its row) and how long after
+# it the kill may land: the migration, or a small run to its end.
+RANDOM_FROM = {"migrate": "opening", "backtest": "run "}
+RANDOM_WINDOW_S = {"migrate": 0.8, "backtest": 3.0}
 PG_URL = os.environ.get("OPTIONPILOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -100,10 +102,12 @@ def kill_at_point(url: str, mode: str, pattern: str, nth: int) -> bool:
 
 
 def kill_at_random(url: str, mode: str, rng: random.Random) -> bool:
-    """SIGKILL the driver a random time after it starts opening the database; True when it was killed."""
+    """SIGKILL the driver a random time after its marker line; True when it was killed."""
     proc = spawn(url, mode)
     assert proc.stdout is not None
-    proc.stdout.readline()  # "opening": imports are done, the database work starts now
+    for line in proc.stdout:
+        if line.startswith(RANDOM_FROM[mode]):
+            break
     # The kill lands at a random moment by design; nothing here asserts a duration.
     time.sleep(rng.uniform(0.0, RANDOM_WINDOW_S[mode]))
     proc.kill()

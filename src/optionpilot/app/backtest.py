@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,7 +27,6 @@ from optionpilot.engine.rules import Rules
 from optionpilot.engine.runner import Runner
 from optionpilot.engine.ticker import BacktestTicker
 from optionpilot.persistence.database import DatabaseConfig
-from optionpilot.persistence.read_models import ReadModels
 from optionpilot.persistence.recorder import SqlRecorder
 from optionpilot.ports.market_data import MarketData
 from optionpilot.ports.news import NewsSource
@@ -119,14 +118,24 @@ def build_backtest(
         if recorder is not None
         else SqlRecorder(config.run.db, DatabaseConfig(url=config.run.db, ticks_per_transaction=100))
     )
-    rid = run_id or _unique(run_id_for(config) if source is None else f"bt-{src.label}", rec)
-    ids = IdMaker(rid)
     # The clock starts a minute before the first session's open.
     sessions = src.sessions
     clock = SimulatedClock(sessions[0].open - timedelta(minutes=1))
+    currency = MARKETS[src.market].currency
+    info = RunInfo(
+        run_id=run_id or (run_id_for(config) if source is None else f"bt-{src.label}"),
+        mode="backtest",
+        started_at=clock.now(),
+        seed=config.run.seed,
+        config_json=json.dumps(masked_dump(config), default=str),
+        accounts=[(AccountId(a.name), a.name, a.starting_cash, currency) for a in config.accounts],
+    )
+    if run_id is None and isinstance(rec, SqlRecorder):
+        info = rec.claim_run(info, _candidates(info.run_id))
+    rid = info.run_id
+    ids = IdMaker(rid)
     market = src.open(clock)
     journal = Journal(rec)
-    currency = MARKETS[src.market].currency
     accounts: list[AccountRuntime] = []
     for account in config.accounts:
         aid = AccountId(account.name)
@@ -158,14 +167,6 @@ def build_backtest(
         ),
     )
     ticker = BacktestTicker(clock, sessions, src.step_minutes)
-    info = RunInfo(
-        run_id=rid,
-        mode="backtest",
-        started_at=clock.now(),
-        seed=config.run.seed,
-        config_json=json.dumps(masked_dump(config), default=str),
-        accounts=[(a.account_id, a.name, a.starting_cash, a.currency) for a in accounts],
-    )
     runner = Runner(
         info=info,
         clock=clock,
@@ -178,17 +179,13 @@ def build_backtest(
     return Backtest(rid, config, clock, market, accounts, pipeline, runner, rec, ticker)
 
 
-def _unique(base: str, recorder: Recorder) -> str:
-    """The base id, or base-2, base-3... when earlier runs of the same setup are in the database."""
-    if not isinstance(recorder, SqlRecorder):
-        return base
-    taken = {r.run_id for r in ReadModels(recorder.engine).runs()}
-    if base not in taken:
-        return base
+def _candidates(base: str) -> Iterator[str]:
+    """The base id, then base-2, base-3...: the recorder takes the first no other run holds."""
+    yield base
     n = 2
-    while f"{base}-{n}" in taken:
+    while True:
+        yield f"{base}-{n}"
         n += 1
-    return f"{base}-{n}"
 
 
 def _news_sources(config: OptionPilotConfig, clock: SimulatedClock, market: MarketData) -> list[NewsSource]:

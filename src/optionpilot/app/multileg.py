@@ -13,6 +13,7 @@ Orders a verb leaves unfilled are canceled before it ends, so no order outlives 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -212,8 +213,11 @@ def run_scan(view: MarketView, db: str, *, risk: RiskTolerance | None = None) ->
         )
         base = f"scan-{view.label}-{day:%Y%m%d}"
         taken = {r for r in store.run_ids(rec.engine, store.SCAN_MODE) if r.startswith(base)}
-        run_id = f"{base}-{len(taken) + 1:03d}"
-        rec.start_run(_info(view.config, run_id, store.SCAN_MODE, view, []))
+        # Insert and retry on the run id: two scans started together take -001 and -002.
+        names = (f"{base}-{n:03d}" for n in itertools.count(len(taken) + 1))
+        info = rec.claim_run(_info(view.config, base, store.SCAN_MODE, view, []), names)
+        run_id = info.run_id
+        rec.start_run(info)
         records = [candidate_record(c) for r in result.rankings.values() for c in r.candidates]
         rec.record_candidates(records)
         points = [IvPoint(s, day, iv, f"scan:{view.label}") for s, iv in result.atm_iv.items()]

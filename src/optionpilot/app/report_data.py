@@ -127,6 +127,7 @@ def report_data(config: OptionPilotConfig, run_id: str) -> ReportData:
         generated_at=end.astimezone(UTC),
         config_summary=summary,
         accounts=tuple(accounts),
+        status=run.status,
     )
 
 

@@ -27,6 +27,7 @@ from optionpilot.cli.console import make_console
 from optionpilot.cli.database_url import prepare_sqlite_folder
 from optionpilot.cli.errors import fail, one_line_errors
 from optionpilot.engine.ticker import Tick
+from optionpilot.persistence.recorder import SqlRecorder
 from optionpilot.reports.html import summary_rows, write_report
 
 console = make_console()
@@ -109,7 +110,13 @@ def backtest(
             def advance(_: Tick) -> None:
                 progress.advance(task)
 
-            result = bt.runner.run(on_tick=advance)
+            try:
+                result = bt.runner.run(on_tick=advance)
+            except Exception as exc:
+                # The run row says failed with the error's line; a kill instead leaves it to be found dead.
+                if isinstance(bt.recorder, SqlRecorder):
+                    bt.recorder.fail_run(exc)
+                raise
         elapsed = time.perf_counter() - started
         report_input = report_data(cfg, bt.run_id)
         path = write_report(report_input, Path(cfg.run.out), cfg.report)
@@ -117,7 +124,7 @@ def backtest(
     console.print(
         f"{result.bar_events:,} bar-events in {elapsed:.1f}s "
         f"({result.bar_events / max(elapsed, 1e-9):,.0f}/s); "
-        f"run [bold]{bt.run_id}[/] stored in {_masked(cfg.run.db)}"
+        f"run [bold]{bt.run_id}[/] ({report_input.status}) stored in {_masked(cfg.run.db)}"
     )
     for report in result.reconciliation:
         style = "green" if report.ok else "bold red"

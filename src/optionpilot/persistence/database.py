@@ -26,6 +26,8 @@ class DatabaseConfig(BaseModel):
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     # Ticks stored per transaction by the recorder; each tick stays all-or-nothing (see SqlRecorder).
     ticks_per_transaction: int = Field(default=1, ge=1)
+    # A running run on another host whose heartbeat is older than this is taken for dead (interrupted).
+    stale_heartbeat_s: int = Field(default=600, ge=1)
 
 
 _PASSWORD = re.compile(r"(?P<head>://[^:/@]*:)(?P<pw>[^@]*)@")
@@ -49,10 +51,11 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         cur = dbapi_connection.cursor()
         # WAL lets readers (the dashboard) run while a backtest writes; NORMAL is safe under WAL.
+        # The busy timeout first: switching a new file to WAL takes a lock that concurrent openers wait for.
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.close()
 
     return on_connect

@@ -32,6 +32,11 @@ class RunRow:
     ended_at: datetime | None
     config_json: str
     summary_json: str | None
+    status: str = "completed"  # running | completed | failed | interrupted
+    error: str | None = None
+    pid: int | None = None
+    host: str | None = None
+    heartbeat_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

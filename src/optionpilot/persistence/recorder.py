@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -11,14 +12,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from optionpilot.core.clock import Clock, LiveClock
 from optionpilot.core.errors import PersistenceError
 from optionpilot.domain.orders import OrderStatus
 from optionpilot.persistence import rows as r
 from optionpilot.persistence import tables as t
 from optionpilot.persistence.database import DatabaseConfig, create_engine, mask_url
 from optionpilot.persistence.migrate import upgrade_engine
+from optionpilot.persistence.run_status import Owner, RunStatus, beat, owner_values, set_status
 from optionpilot.persistence.scan_records import (
     AllocationRecord,
     IvPoint,
@@ -106,54 +109,109 @@ class SqlRecorder:
     `record` stores a tick in one transaction; with `ticks_per_transaction` > 1 it buffers whole ticks and
     `flush` (called when the buffer is full, by `finish_run` and by `close`) commits them together. Should
     that batch fail, each tick is retried alone, so every tick is still stored entirely or not at all.
+
+    A run is `running` from `start_run` (or `claim_run`) with this process as its owner, and its heartbeat
+    (from `heartbeat_clock`, the live clock by default) moves with every commit. The run's accounts are
+    stored in the transaction of its first records (the runner's opening deposits), so a killed run never
+    claims accounts with an empty ledger. `finish_run` makes it completed; leaving the `with` block on an
+    exception makes it failed with the error's first line.
     """
 
-    def __init__(self, url: str, config: DatabaseConfig | None = None, *, migrate: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        config: DatabaseConfig | None = None,
+        *,
+        migrate: bool = True,
+        heartbeat_clock: Clock | None = None,
+    ) -> None:
         self.config = config or DatabaseConfig(url=url)
         self.url = url
+        self.heartbeat_clock: Clock = heartbeat_clock or LiveClock()
+        self.owner = Owner.this_process()
         self.engine: Engine = create_engine(url, self.config)
         if migrate:
-            upgrade_engine(self.engine)
+            upgrade_engine(self.engine, config=self.config, clock=self.heartbeat_clock)
         self._sql = _Statements(self.engine.dialect.name)
         self._run_id: str | None = None
+        self._claimed: str | None = None
+        self._pending_accounts: list[r.Row] = []
+        self._finished = False
+        # A standing run outlives each command: closing it at rest marks it completed, not dead.
+        self.rest_on_close = False
         self._buffer: list[_TickRows] = []
         self.rows_written = 0
         self.ticks_written = 0
 
     # -- the Recorder port ------------------------------------------------------------------------------
 
-    def start_run(self, info: RunInfo) -> None:
-        run = {
-            "run_id": info.run_id,
+    def _run_row(self, info: RunInfo, run_id: str) -> r.Row:
+        return {
+            "run_id": run_id,
             "mode": info.mode,
             "seed": info.seed,
             "started_at": info.started_at,
             "ended_at": None,
             "config_json": info.config_json,
             "summary_json": None,
+            **owner_values(self.owner, self.heartbeat_clock),
         }
-        accounts = [
+
+    def claim_run(self, info: RunInfo, candidates: Iterable[str]) -> RunInfo:
+        """Store the run under the first free id of `candidates`; `info` with that id.
+
+        Insert and retry on the primary key, so processes starting together never share an id.
+        """
+        with self.engine.connect() as conn:
+            taken = set(conn.execute(sa.select(t.runs.c.run_id)).scalars())
+        for run_id in candidates:
+            if run_id in taken:
+                continue
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(t.runs.insert(), [self._run_row(info, run_id)])
+            except IntegrityError:
+                continue  # another process took it between our read and our insert
+            except SQLAlchemyError as exc:
+                raise PersistenceError(
+                    f"cannot start run {run_id} in {mask_url(self.url)}: {_one_line(exc)}"
+                ) from exc
+            self._claimed = run_id
+            return replace(info, run_id=run_id)
+        raise PersistenceError(f"no free run id for {info.run_id} in {mask_url(self.url)}")
+
+    def start_run(self, info: RunInfo) -> None:
+        self.flush()  # an earlier run's ticks and accounts belong to that run's transactions
+        if self._claimed != info.run_id:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(t.runs.insert(), [self._run_row(info, info.run_id)])
+            except SQLAlchemyError as exc:
+                raise PersistenceError(
+                    f"cannot start run {info.run_id} in {mask_url(self.url)}: {_one_line(exc)}"
+                ) from exc
+        self._pending_accounts = [
             {"run_id": info.run_id, "account_id": aid, "name": name, "starting_cash": cash, "currency": ccy}
             for aid, name, cash, ccy in info.accounts
         ]
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(t.runs.insert(), [run])
-                if accounts:
-                    conn.execute(t.accounts.insert(), accounts)
-        except SQLAlchemyError as exc:
-            raise PersistenceError(
-                f"cannot start run {info.run_id} in {mask_url(self.url)}: {_one_line(exc)}"
-            ) from exc
         self._run_id = info.run_id
+        self._finished = False
 
     def resume_run(self, run_id: str) -> None:
         """Append to a run an earlier process started (a standing account lives across commands)."""
-        with self.engine.connect() as conn:
-            found = conn.execute(sa.select(t.runs.c.run_id).where(t.runs.c.run_id == run_id)).first()
-        if found is None:
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(
+                    t.runs.update()
+                    .where(t.runs.c.run_id == run_id)
+                    .values(**owner_values(self.owner, self.heartbeat_clock))
+                )
+        except SQLAlchemyError as exc:
+            raise PersistenceError(f"cannot resume run {run_id}: {_one_line(exc)}") from exc
+        if result.rowcount != 1:
             raise PersistenceError(f"run {run_id} is not in {mask_url(self.url)}: nothing to resume")
         self._run_id = run_id
+        self._finished = False
 
     def record(self, records: TickRecords) -> None:
         """Convert the tick now (a bad value fails here, naming the record), store it per the buffer size."""
@@ -170,22 +228,57 @@ class SqlRecorder:
                 result = conn.execute(
                     t.runs.update()
                     .where(t.runs.c.run_id == run_id)
-                    .values(ended_at=ended_at, summary_json=summary_json)
+                    .values(
+                        ended_at=ended_at,
+                        summary_json=summary_json,
+                        status=RunStatus.COMPLETED.value,
+                        error=None,
+                        heartbeat_at=self.heartbeat_clock.now(),
+                    )
                 )
         except SQLAlchemyError as exc:
             raise PersistenceError(f"cannot finish run {run_id}: {_one_line(exc)}") from exc
         if result.rowcount != 1:
             raise PersistenceError(f"cannot finish run {run_id}: no such run in {mask_url(self.url)}")
+        if run_id == self._run_id:
+            self._finished = True
+
+    def fail_run(self, error: BaseException | str) -> None:
+        """Mark this recorder's run failed with the error's first line (when it is still running)."""
+        if self._run_id is None or self._finished:
+            return
+        text = error if isinstance(error, str) else str(getattr(error, "orig", None) or error)
+        lines = text.strip().splitlines()
+        line = lines[0] if lines else type(error).__name__
+        try:
+            with self.engine.begin() as conn:
+                set_status(conn, self._run_id, RunStatus.FAILED, line[:2000])
+        except SQLAlchemyError as exc:
+            raise PersistenceError(f"cannot mark run {self._run_id} failed: {_one_line(exc)}") from exc
+        self._finished = True
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """One transaction that also stores the run's pending accounts and moves its heartbeat."""
+        with self.engine.begin() as conn:
+            if self._pending_accounts:
+                conn.execute(t.accounts.insert(), self._pending_accounts)
+            yield conn
+            if self._run_id is not None:
+                beat(conn, self._run_id, self.heartbeat_clock)
+        self._pending_accounts = []
 
     # -- buffering --------------------------------------------------------------------------------------
 
     def flush(self) -> None:
         """Commit every buffered tick; raises PersistenceError naming the ticks that could not be stored."""
         if not self._buffer:
+            if self._pending_accounts:
+                self._write_now([], "accounts")
             return
         ticks, self._buffer = self._buffer, []
         try:
-            with self.engine.begin() as conn:
+            with self._transaction() as conn:
                 for stmt, rows in self._sql.merge(ticks):
                     conn.execute(stmt, rows)
         except SQLAlchemyError as exc:
@@ -199,7 +292,7 @@ class SqlRecorder:
         failures: list[tuple[_TickRows, SQLAlchemyError]] = []
         for tick in ticks:
             try:
-                with self.engine.begin() as conn:
+                with self._transaction() as conn:
                     self._write(conn, tick)
             except SQLAlchemyError as exc:
                 failures.append((tick, exc))
@@ -243,7 +336,7 @@ class SqlRecorder:
 
     def _write_now(self, batches: list[tuple[Any, list[r.Row]]], what: str) -> None:
         try:
-            with self.engine.begin() as conn:
+            with self._transaction() as conn:
                 for stmt, rows in batches:
                     if rows:
                         conn.execute(stmt, rows)
@@ -255,6 +348,12 @@ class SqlRecorder:
     def close(self) -> None:
         try:
             self.flush()
+            if self.rest_on_close and self._run_id is not None and not self._finished:
+                with self.engine.begin() as conn:
+                    set_status(conn, self._run_id, RunStatus.COMPLETED)
+                self._finished = True
+        except SQLAlchemyError as exc:
+            raise PersistenceError(f"cannot close run {self._run_id}: {_one_line(exc)}") from exc
         finally:
             self.engine.dispose()
 
@@ -264,7 +363,16 @@ class SqlRecorder:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        if exc is None:
+            self.close()
+            return
+        try:
+            self.flush()  # whole ticks only, so what is buffered is still true
+            self.fail_run(exc)
+        except PersistenceError:
+            pass  # the database itself failed: the next command finds the run dead instead
+        finally:
+            self.engine.dispose()
 
     # -- internals --------------------------------------------------------------------------------------
 

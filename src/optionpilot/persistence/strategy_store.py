@@ -39,6 +39,7 @@ class StandingRecorder(SqlRecorder):
 
     def open_run(self, info: RunInfo) -> bool:
         """Start `info`'s run, or resume it when it exists; True when it was started now."""
+        self.rest_on_close = True
         with self.engine.connect() as conn:
             found = conn.execute(sa.select(t.runs.c.run_id).where(t.runs.c.run_id == info.run_id)).first()
         if found is None:

@@ -51,6 +51,13 @@ runs = sa.Table(
     # Text, not JSON: stored byte for byte as the caller masked it.
     sa.Column("config_json", sa.Text, nullable=False),
     sa.Column("summary_json", sa.Text),
+    # running | completed | failed | interrupted (see persistence.run_status); error is failed's one line.
+    sa.Column("status", sa.String(16), nullable=False, server_default="completed"),
+    sa.Column("error", sa.Text),
+    # Who runs it: a run whose process is gone (same host) or whose heartbeat is stale becomes interrupted.
+    sa.Column("pid", sa.Integer),
+    sa.Column("host", sa.String(255)),
+    sa.Column("heartbeat_at", UtcDateTime()),
 )
 
 accounts = sa.Table(

@@ -161,6 +161,7 @@ class ReportData:
     generated_at: datetime  # from the run's clock
     config_summary: dict[str, str]  # effective config, secrets already masked
     accounts: tuple[AccountReport, ...]
+    status: str = "completed"  # running, completed, failed or interrupted (a report of a dead run says so)
 
     def __post_init__(self) -> None:
         _aware(self.generated_at, "generated_at")

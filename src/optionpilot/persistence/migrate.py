@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from optionpilot.core.errors import PersistenceError
+from optionpilot.core.secrets import mask_passwords
 from optionpilot.persistence.database import DatabaseConfig, create_engine, mask_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -38,7 +39,8 @@ def upgrade_engine(engine: Engine, revision: str = "head") -> None:
             command.upgrade(cfg, revision)
     except SQLAlchemyError as exc:
         raise PersistenceError(
-            f"migrating {mask_url(engine.url.render_as_string(hide_password=False))} failed: {exc}"
+            f"migrating {mask_url(engine.url.render_as_string(hide_password=False))} failed: "
+            f"{mask_passwords(str(exc))}"
         ) from exc
 
 

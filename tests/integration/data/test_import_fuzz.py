@@ -166,8 +166,46 @@ def test_ten_thousand_fuzzed_rows(shared_data: Path, tmp_path: Path) -> None:
     assert stored_problems(store_dir) == []
     # Nothing written beside the store, whatever the symbols said.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "store"]
+    print(f"\nfuzz nse json: {r.rows_read} rows in, kept {r.rows_kept}, rejected {r.skipped}")
     assert all(p.resolve().is_relative_to(store_dir.resolve()) for p in store_dir.rglob("*"))
     print(
         f"\nfuzz: {rows_in} rows in, kept {sum(r.rows_kept for r in run.results)}, rejected {dict(reasons)}"
     )
     print(f"fuzz: flagged {dict(sum((Counter(r.flagged) for r in run.results), Counter()))}")
+
+
+NSE_JSON = "options/eod/nse_2025/raw_json/nifty_option_chain_commit20250716T2248-0400.json"
+_JSON_VALUES: tuple[object, ...] = (
+    "inf", "-1e308", 1e308, -5, 0, "abc", None, [], {}, True, "0001-01-01", "31-Dec-9999", "../../..", "",
+)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_fuzzed_nse_json_records(shared_data: Path, tmp_path: Path) -> None:
+    import json
+
+    rng = random.Random(4711)
+    doc = json.loads((shared_data / NSE_JSON).read_text())
+    data = doc["records"]["data"]
+    for i, rec in enumerate(data):
+        if rng.random() < 0.05:
+            data[i] = rng.choice(["junk", 7, None, ["CE"]])
+            continue
+        for key in ("CE", "PE"):
+            side = rec.get(key)
+            if isinstance(side, dict) and rng.random() < 0.5:
+                if rng.random() < 0.1:
+                    rec[key] = rng.choice(["junk", 3, ["x"]])
+                    continue
+                side[rng.choice(sorted(side))] = rng.choice(_JSON_VALUES)
+    path = tmp_path / "in" / "fuzz_nse.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(doc))
+    store = tmp_path / "store"
+    run = import_paths(DataStore(store), [path])
+    (r,) = run.results
+    assert r.rows_read == r.rows_kept + sum(r.skipped.values()) > 0
+    assert r.skipped and r.rows_kept > 0
+    assert stored_problems(store) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "store"]
+    print(f"\nfuzz nse json: {r.rows_read} rows in, kept {r.rows_kept}, rejected {r.skipped}")

@@ -166,7 +166,6 @@ def test_ten_thousand_fuzzed_rows(shared_data: Path, tmp_path: Path) -> None:
     assert stored_problems(store_dir) == []
     # Nothing written beside the store, whatever the symbols said.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "store"]
-    print(f"\nfuzz nse json: {r.rows_read} rows in, kept {r.rows_kept}, rejected {r.skipped}")
     assert all(p.resolve().is_relative_to(store_dir.resolve()) for p in store_dir.rglob("*"))
     print(
         f"\nfuzz: {rows_in} rows in, kept {sum(r.rows_kept for r in run.results)}, rejected {dict(reasons)}"

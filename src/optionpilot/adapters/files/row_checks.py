@@ -37,7 +37,7 @@ PRICES = frozenset(
 )
 SIZES = frozenset({"bid_size", "ask_size", "volume", "open_interest"})
 SYMBOLS = ("underlying", "symbol")
-# (time column, market-local day compared with `expiry`) of the option tables.
+# The time column of the option tables whose market-local day `expiry` may not precede.
 _QUOTE_TIME = ("quote_ts", "start", "ts")
 
 BAD_SYMBOL = "bad symbol"
@@ -49,6 +49,7 @@ BAD_STRIKE = "strike missing or not positive"
 BAD_RIGHT = "option type not call or put"
 EXPIRED = "expiry before the quote date"
 BAD_RATE = "yield or tenor out of range"
+BAD_SPLIT = "split factor not positive"
 CROSSED = "crossed quote (bid above ask), kept"
 
 
@@ -97,7 +98,7 @@ def check_rows(table: pa.Table, market: Market, report: ReadReport) -> pa.Table:
         elif f.name == "strike":
             fail(~(v > 0), BAD_STRIKE)
         elif f.name == "split_factor":
-            fail(v <= 0, NOT_FINITE)
+            fail(v <= 0, BAD_SPLIT)
     if "yield" in names and "tenor_years" in names:
         y, t = _np(table, "yield").astype(np.float64), _np(table, "tenor_years").astype(np.float64)
         fail(~((y > -0.5) & (y < 1.0) & (t > 0) & (t <= 100)), BAD_RATE)

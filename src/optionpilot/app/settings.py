@@ -12,11 +12,12 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from optionpilot.core.errors import ConfigError
+from optionpilot.core.secrets import mask_passwords
 
 ENV_PREFIX = "OPTIONPILOT_"
 MASK = "********"
@@ -82,6 +83,8 @@ def load_model(
 ) -> M:
     """Build `model` from the file, then the environment, then explicit overrides (e.g. CLI flags)."""
     data: dict[str, Any] = read_toml(path) if path is not None else {}
+    if path is not None:
+        refuse_secrets_in_file(model, data, path)
     data = _merge(data, env_overrides(os.environ if environ is None else environ))
     if overrides:
         data = _merge(data, overrides)
@@ -96,12 +99,40 @@ def load_model(
         raise ConfigError(f"{source}: '{where}': {first['msg']}") from exc
 
 
+def secret_fields(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The path of every SecretStr field of `model` and the models nested in it."""
+    out: list[tuple[str, ...]] = []
+    for name, info in model.model_fields.items():
+        kinds = (info.annotation, *get_args(info.annotation))
+        if SecretStr in kinds:
+            out.append((*prefix, name))
+        for kind in kinds:
+            if isinstance(kind, type) and issubclass(kind, BaseModel):
+                out.extend(secret_fields(kind, (*prefix, name)))
+    return out
+
+
+def refuse_secrets_in_file(model: type[BaseModel], data: Mapping[str, Any], path: Path) -> None:
+    """A secret written in a config file is refused: files get copied, committed and shared."""
+    for where in secret_fields(model):
+        node: Any = data
+        for part in where:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if node is not None:
+            env = ENV_PREFIX + "__".join(where).upper()
+            raise ConfigError(
+                f"config file {path}: '{'.'.join(where)}' is a secret; remove it from the file and set {env}"
+            )
+
+
 def masked_dump(model: BaseModel) -> dict[str, Any]:
-    """The configuration as plain data, every secret replaced by a mask."""
+    """The configuration as plain data, every secret replaced by a mask, URL passwords too."""
 
     def walk(value: Any) -> Any:
         if isinstance(value, SecretStr):
             return MASK if value.get_secret_value() else ""
+        if isinstance(value, str):
+            return mask_passwords(value)
         if isinstance(value, BaseModel):
             return {k: walk(getattr(value, k)) for k in type(value).model_fields}
         if isinstance(value, dict):

@@ -72,8 +72,13 @@ def import_(
         )
     console.print(t)
     for r in results:
+        if r.skipped:
+            counts = ", ".join(f"{n} {why}" for why, n in sorted(r.skipped.items(), key=lambda x: -x[1]))
+            console.print(f"rejected rows of {Path(r.source).name}: {counts}")
         if r.rejects_file:
             console.print(f"rejected rows of {Path(r.source).name}: {r.rejects_file}")
+        for why, n in r.flagged.items():
+            console.print(f"flagged rows of {Path(r.source).name}: {n} {why}")
     if days:
         console.print(f"IV history: {len(points)} days computed, {skipped} without an ATM pair")
     for note in notes:

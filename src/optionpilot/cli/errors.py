@@ -8,14 +8,17 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from optionpilot.core.errors import OptionPilotError
+from optionpilot.core.secrets import mask_passwords
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def fail(message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", markup=True)
+    # The last gate before the terminal: whatever raised, a database password is not printed.
+    err.print(f"[bold red]error:[/] {escape(mask_passwords(message))}", markup=True)
     raise typer.Exit(2)
 
 

@@ -12,6 +12,7 @@ from optionpilot.cli.config_cmd import app as config_app
 from optionpilot.cli.data import app as data_app
 from optionpilot.cli.sentiment import app as sentiment_app
 from optionpilot.cli.strategies import app as strategies_app
+from optionpilot.core.secrets import mask_log_records
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -20,6 +21,14 @@ app = typer.Typer(
     help="OptionPilot: automated options trading. The default mode is simulation.",
 )
 app.command("backtest")(backtest)
+
+
+@app.callback()
+def _every_command() -> None:
+    # Before any command runs: no log line, whichever handler prints it, carries a database password.
+    mask_log_records()
+
+
 app.add_typer(config_app, name="config")
 app.add_typer(data_app, name="data", help="Market-data store: import real files, check their quality.")
 app.add_typer(strategies_app)  # scan, allocate, execute, monitor, iv

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from optionpilot.core.errors import PersistenceError
+from optionpilot.core.secrets import mask_passwords
 
 DEFAULT_URL = "sqlite:///optionpilot.db"
 
@@ -30,21 +30,18 @@ class DatabaseConfig(BaseModel):
     stale_heartbeat_s: int = Field(default=600, ge=1)
 
 
-_PASSWORD = re.compile(r"(?P<head>://[^:/@]*:)(?P<pw>[^@]*)@")
-
-
 def mask_url(url: str) -> str:
     """The URL with its password replaced by ***, also when SQLAlchemy cannot parse it."""
     try:
         return sa.make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
-        return _PASSWORD.sub(lambda m: f"{m['head']}***@", url)
+        return mask_passwords(url)
 
 
 def _first_line(exc: BaseException, password: str | None = None) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip()
     line = text.splitlines()[0] if text else type(exc).__name__
-    return line.replace(password, "***") if password else line
+    return mask_passwords(line.replace(password, "***") if password else line)
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Any:

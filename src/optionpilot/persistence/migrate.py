@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from optionpilot.core.clock import Clock
 from optionpilot.core.errors import PersistenceError
+from optionpilot.core.secrets import mask_passwords
 from optionpilot.persistence.database import DatabaseConfig, create_engine, mask_url
 from optionpilot.persistence.run_status import mark_dead_runs
 
@@ -84,7 +85,7 @@ def upgrade_engine(
         with migrator.begin() as conn:
             _upgrade_on(conn, revision)
     except SQLAlchemyError as exc:
-        raise PersistenceError(f"migrating {shown} failed: {_one_line(exc)}") from exc
+        raise PersistenceError(f"migrating {shown} failed: {mask_passwords(_one_line(exc))}") from exc
     finally:
         if sqlite:
             migrator.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import zipfile
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -99,23 +100,29 @@ class TrainedSentimentModel:
     def save(self, path: Path) -> None:
         """Write the model as a compressed `.npz` of plain arrays (readable with allow_pickle=False)."""
         meta = {**self.meta, "name": self._name, "features": self.featurizer.config.model_dump()}
+        arrays = {
+            "format_version": np.array(FORMAT_VERSION),
+            "meta": _pack([json.dumps(meta, sort_keys=True)]),
+            "labels": _pack(list(LABELS)),
+            "word_tokens": _pack(self.featurizer.words.tokens),
+            "word_idf": self.featurizer.words.idf,
+            "char_tokens": _pack(self.featurizer.chars.tokens),
+            "char_idf": self.featurizer.chars.idf,
+            "lexicon_bullish": _pack(sorted(self.featurizer.bullish)),
+            "lexicon_bearish": _pack(sorted(self.featurizer.bearish)),
+            # float32 halves the file; the rounding moves probabilities by ~1e-7.
+            "weights": self.weights.astype(np.float32),
+            "bias": self.bias,
+        }
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as fh:
-            np.savez_compressed(
-                fh,
-                format_version=np.array(FORMAT_VERSION),
-                meta=_pack([json.dumps(meta, sort_keys=True)]),
-                labels=_pack(list(LABELS)),
-                word_tokens=_pack(self.featurizer.words.tokens),
-                word_idf=self.featurizer.words.idf,
-                char_tokens=_pack(self.featurizer.chars.tokens),
-                char_idf=self.featurizer.chars.idf,
-                lexicon_bullish=_pack(sorted(self.featurizer.bullish)),
-                lexicon_bearish=_pack(sorted(self.featurizer.bearish)),
-                # float32 halves the file; the rounding moves probabilities by ~1e-7.
-                weights=self.weights.astype(np.float32),
-                bias=self.bias,
-            )
+        # np.savez stamps each member with the wall-clock time; a fixed stamp makes the file the same
+        # bytes on every rebuild (the same layout np.load reads).
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, array in arrays.items():
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with zf.open(info, "w", force_zip64=True) as fh:
+                    np.lib.format.write_array(fh, np.asanyarray(array), allow_pickle=False)
 
     @classmethod
     def load(cls, path: Path | None = None) -> TrainedSentimentModel:

@@ -50,6 +50,8 @@ class ReadReport:
     max_lines_kept: int = 20
     # Every skipped row as (line, reason), for the rejects file; the lists above are for messages.
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    # Rows kept but worth a look (crossed quotes), by reason: counted, never dropped.
+    flagged: Counter[str] = field(default_factory=Counter)
 
     def skip(self, reason: str, line: int) -> None:
         self.skipped[reason] += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -72,13 +73,14 @@ def read_csv_table(
                 except RowError as exc:
                     report.skip(str(exc), line)
                     continue
-                except ValueError:
+                except (ValueError, ArithmeticError, IndexError):
+                    # OverflowError (a date whose time zone shift leaves Python's range) is arithmetic.
                     report.skip("bad number or date", line)
                     continue
                 # A plain tuple: the garbage collector stops tracking it, a NamedTuple it scans every pass.
                 rows.append(tuple(values))
                 lines.append(line)
-    except (OSError, UnicodeDecodeError, EOFError, csv.Error) as exc:
+    except (OSError, UnicodeDecodeError, EOFError, csv.Error, zlib.error) as exc:
         raise DataError(f"unreadable: {exc}", source=str(path)) from None
     report.rows_kept = len(lines)
     # Transposed in one go: appending each value to its column, row by row, costs three times as much.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -13,6 +15,7 @@ from optionpilot.adapters.files import bars, option_bars, vix_news
 from optionpilot.adapters.files.chain_table import ReadReport
 from optionpilot.adapters.files.csv_rows import open_text
 from optionpilot.adapters.files.detect import ChainFormat, detect_format
+from optionpilot.adapters.files.row_checks import check_rows
 from optionpilot.adapters.files.treasury_rates import read_rates_table
 from optionpilot.core.calendars import Market
 from optionpilot.core.errors import DataError
@@ -156,14 +159,20 @@ _READERS: dict[DataFormat, Callable[[Path], tuple[pa.Table, ReadReport]]] = {
 
 
 def read_data(path: Path, fmt: DataFormat | None = None) -> DataRead:
-    fmt = fmt or detect_data_format(path)
-    if not path.is_file():
-        raise DataError("no such file", source=str(path))
-    if fmt.value in {c.value for c in ChainFormat}:
-        table, report = _chain(fmt)(path)
-    else:
-        table, report = _READERS[fmt](path)
+    """The checked rows of `path`; any file that cannot be read is one DataError naming it."""
+    try:
+        fmt = fmt or detect_data_format(path)
+        if not path.is_file():
+            raise DataError("no such file", source=str(path))
+        if fmt.value in {c.value for c in ChainFormat}:
+            table, report = _chain(fmt)(path)
+        else:
+            table, report = _READERS[fmt](path)
+    except (OSError, UnicodeDecodeError, EOFError, csv.Error, zlib.error) as exc:
+        # Permission denied, a directory, broken gzip, binary garbage: the file, not a row, is bad.
+        raise DataError(f"unreadable: {exc}", source=str(path)) from None
     market = Market.IN if fmt in (DataFormat.NSE_CSV, DataFormat.NSE_JSON) else Market.US
+    table = check_rows(table, market, report)
     if KIND[fmt] is Kind.MINUTE_BARS or KIND[fmt] is Kind.QUOTE_BARS:
         table = bars.with_session(table, market)
     return DataRead(fmt, KIND[fmt], market, table, report)

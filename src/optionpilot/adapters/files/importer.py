@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import time
@@ -45,6 +46,7 @@ class ImportResult:
     rows_read: int = 0
     rows_kept: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    flagged: dict[str, int] = field(default_factory=dict)  # rows kept but flagged (crossed quotes)
     duplicates_in_file: int = 0
     inserted: int = 0
     already_stored: int = 0
@@ -99,8 +101,14 @@ def _partitions(read: DataRead, table: pa.Table, source: str) -> list[tuple[tupl
     if read.kind is Kind.DAILY_BARS:
         syms = np.asarray(table["symbol"].to_numpy(zero_copy_only=False), dtype=object).astype(str)
         return [((str(s),), table.take(pa.array(np.flatnonzero(syms == s)))) for s in np.unique(syms)]
-    name = {Kind.VIX: "VIX", Kind.RATES: "us_treasury"}.get(read.kind, Path(source).stem)
+    name = {Kind.VIX: "VIX", Kind.RATES: "us_treasury"}.get(read.kind) or safe_name(Path(source).stem)
     return [((name,), table)]
+
+
+def safe_name(stem: str) -> str:
+    """A file's stem as a store file name: a hostile name (`..`, unicode, separators) cannot steer it."""
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_")[:80]
+    return cleaned or "unnamed"
 
 
 def _symbol_markets(read: DataRead) -> dict[str, Market]:
@@ -155,6 +163,7 @@ def import_file(
         rows_read=read.report.rows_read,
         rows_kept=read.report.rows_kept,
         skipped=dict(read.report.skipped),
+        flagged=dict(read.report.flagged),
     )
     rejected = list(read.report.rejected)
     table = read.table.append_column("source", pa.array([path.name] * read.table.num_rows, type=pa.string()))
@@ -183,7 +192,7 @@ def import_file(
 
 
 def _write_rejects(store: DataStore, path: Path, sha: str, rows: list[tuple[int, str]]) -> Path:
-    out = store.root / "rejects" / f"{path.name}.{sha[:8]}.csv"
+    out = store.inside(store.root / "rejects" / f"{safe_name(path.name)}.{sha[:8]}.csv")
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="") as fh:
         w = csv.writer(fh)

@@ -25,11 +25,15 @@ from optionpilot.core.errors import DataError
 
 def _num(side: dict[str, Any], key: str) -> float:
     v = side.get(key)
+    # Type first: a list or an object in a number's place is unhashable and cannot be compared.
+    if isinstance(v, bool) or not (v is None or isinstance(v, int | float | str)):
+        raise ValueError(f"{key} is not a number")
     if v is None or v in {"", "-"}:
         return math.nan
-    if isinstance(v, bool) or not isinstance(v, int | float | str):
-        raise ValueError(f"{key} is not a number")
-    return float(v)
+    try:
+        return float(v)
+    except OverflowError:  # an integer too large for a float
+        raise ValueError(f"{key} is too large") from None
 
 
 def read_nse_json(path: Path) -> ChainRead:
@@ -44,12 +48,21 @@ def read_nse_json(path: Path) -> ChainRead:
         raise DataError(
             f"not an NSE option-chain JSON (records.data and records.timestamp): {exc}", source=str(path)
         ) from None
+    if not isinstance(data, list):
+        raise DataError("not an NSE option-chain JSON: records.data is not a list", source=str(path))
     for n, rec in enumerate(data, start=1):
+        if not isinstance(rec, dict):
+            report.rows_read += 1
+            report.skip("record is not an object", n)
+            continue
         for right, key in (("C", "CE"), ("P", "PE")):
-            side = rec.get(key) if isinstance(rec, dict) else None
+            side = rec.get(key)
             if side is None:
                 continue
             report.rows_read += 1
+            if not isinstance(side, dict):
+                report.skip("record is not an object", n)
+                continue
             try:
                 expiry = parse_day(str(side.get("expiryDate", rec.get("expiryDate", ""))))
             except ValueError:

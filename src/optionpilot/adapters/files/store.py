@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from optionpilot.adapters.files.formats import Kind
 from optionpilot.core.calendars import Market
 from optionpilot.core.errors import DataError
 
+# A store path part: a symbol, a day, a table or file name. Never a separator, never `.` or `..` alone.
+_PART = re.compile(r"(?!\.{1,2}$)[A-Za-z0-9_.&-]{1,80}")
 KEYS: dict[Kind, tuple[str, ...]] = {
     Kind.CHAINS: ("quote_ts", "expiry", "strike", "right"),
     Kind.OPTION_TRADES: ("start", "expiry", "strike", "right"),
@@ -69,8 +72,19 @@ class DataStore:
     # -- paths ----------------------------------------------------------------------------------------
 
     def path(self, kind: Kind | str, *parts: str) -> Path:
+        """Where a partition lives; a part that could leave the store (`..`, `/`, empty) is refused."""
+        for part in (str(kind), *parts):
+            if not _PART.fullmatch(part):
+                raise DataError(f"refused store path part {part!r} (not a plain name)", source=str(self.root))
         *dirs, name = parts
-        return self.root.joinpath(str(kind), *dirs, f"{name}.parquet")
+        return self.inside(self.root.joinpath(str(kind), *dirs, f"{name}.parquet"))
+
+    def inside(self, path: Path) -> Path:
+        """`path` if it resolves under the store root (symlinks followed), else a DataError."""
+        root = self.root.resolve()
+        if not path.resolve().is_relative_to(root):
+            raise DataError(f"refused to write outside the store: {path}", source=str(self.root))
+        return path
 
     def symbols(self, kind: Kind | str) -> list[str]:
         base = self.root / str(kind)

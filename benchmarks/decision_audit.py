@@ -72,12 +72,13 @@ def audit(url: str, run_id: str | None) -> dict[str, dict[str, Any]]:
             entry = fills.get(pid, {}).get("entry", [])
             if not entry:
                 continue  # never filled
-            if stype.startswith("stock/"):
+            is_stock = stype.startswith(("stock/", "short_stock/"))
+            if is_stock:
                 side = "long" if entry[0][0] > 0 else "short"
                 a["stock"][f"{side} on {m.get('direction', '?')}"] += 1
             elif _ts(opened) >= last_quarter:
                 a["option_entries_last_quarter"] = a.get("option_entries_last_quarter", 0) + 1
-            if not stype.startswith("stock/"):
+            if not is_stock:
                 a["option_entries"] = a.get("option_entries", 0) + 1
             if str(exit_reason).startswith("exits.trailing_stop"):
                 e_in, e_out = avg(pid, "entry"), avg(pid, "exit")

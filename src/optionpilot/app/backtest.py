@@ -143,7 +143,15 @@ def build_backtest(
         orders = OrderManager(aid, broker, book, ids, clock, journal)
         accounts.append(
             AccountRuntime(
-                aid, account.name, account.market, currency, account.starting_cash, broker, book, orders
+                aid,
+                account.name,
+                account.market,
+                currency,
+                account.starting_cash,
+                broker,
+                book,
+                orders,
+                allow_short_stock=account.allow_short_stock,
             )
         )
     pipeline = Pipeline(

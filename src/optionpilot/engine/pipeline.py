@@ -23,6 +23,7 @@ from optionpilot.ports.news import NewsSource
 from optionpilot.ports.recorder import EquityPoint, FeatureSnapshot, ScoredNews
 from optionpilot.ports.sentiment import SentimentScore
 from optionpilot.signals.classifier import HeadlineSentimentModel
+from optionpilot.signals.daily_trend import daily_trend
 from optionpilot.signals.features import Features, FeatureTracker
 from optionpilot.signals.iv import iv_percentile, iv_rank
 from optionpilot.signals.sentiment import LexiconSentimentModel, SentimentBook
@@ -55,6 +56,7 @@ class Pipeline:
         self.iv_rank: dict[str, float | None] = {}
         self.iv_percentile: dict[str, float | None] = {}
         self.atm_iv: dict[str, float] = {}
+        self.daily_trend: dict[str, int] = {}
         self.bar_events = 0
         self.news_items = 0
 
@@ -132,6 +134,10 @@ class Pipeline:
             tracker = self.trackers.get(symbol)
             if ratio != 1.0 and tracker is not None:
                 tracker.rescale(ratio)
+            trend_cfg = self.rules.signals.daily_trend
+            # Completed sessions before today only: the trend a swing follows is known at the open.
+            daily = self.market.daily_history(symbol, day, trend_cfg.sessions_needed)
+            self.daily_trend[symbol] = daily_trend(daily.close, trend_cfg)
             history = self.market.atm_iv_history(symbol, day, self.rules.iv.lookback_sessions + 1)
             if history.size == 0 or not math.isfinite(float(history[-1])):
                 self.iv_rank[symbol] = None
@@ -154,6 +160,7 @@ class Pipeline:
                 asof=tick.now,
                 iv_rank=self.iv_rank.get(bar.symbol),
                 iv_percentile=self.iv_percentile.get(bar.symbol),
+                daily_trend=self.daily_trend.get(bar.symbol, 0),
             )
         news = list(self.market.news_between(tick.since, tick.now))
         for source in self.news_sources:

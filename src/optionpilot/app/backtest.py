@@ -29,6 +29,7 @@ from optionpilot.engine.ticker import BacktestTicker
 from optionpilot.persistence.database import DatabaseConfig
 from optionpilot.persistence.read_models import ReadModels
 from optionpilot.persistence.recorder import SqlRecorder
+from optionpilot.persistence.trade_history import SqlTradeHistory
 from optionpilot.ports.market_data import MarketData
 from optionpilot.ports.news import NewsSource
 from optionpilot.ports.recorder import Recorder, RunInfo
@@ -164,6 +165,9 @@ def build_backtest(
         sentiment_model=load_sentiment_model(
             config.strategy.sentiment.model, config.strategy.sentiment.model_path
         ),
+        history=SqlTradeHistory(rec.engine) if isinstance(rec, SqlRecorder) else None,
+        run_id=rid,
+        mode="backtest",
     )
     ticker = BacktestTicker(clock, sessions, src.step_minutes)
     info = RunInfo(

@@ -160,3 +160,18 @@ def test_kelly_starts_from_the_stored_history_and_only_scales_down(tmp_path: Pat
         assert "Kelly share 0.000 sees no edge: floored" in p.entry_reason, p.entry_reason
     for account in bt.accounts:
         assert len(account.closed_trades) >= 25
+
+
+def test_an_account_allowed_to_short_sells_the_stock_on_a_bearish_signal(tmp_path: Path) -> None:
+    cfg = backtest_config(sqlite_url(tmp_path), run={"seed": 7}, market={"sessions": 5})
+    large = cfg.accounts[0].model_copy(update={"allow_short_stock": True})
+    bt = build_backtest(cfg.model_copy(update={"accounts": [large, *cfg.accounts[1:]]}))
+    result = bt.runner.run()
+    assert result.reconciled, [r.summary() for r in result.reconciliation]
+    positions = list(bt.accounts[0].book.positions.values())
+    shorts = [p for p in positions if p.strategy_type.startswith("short_stock/")]
+    assert shorts and all(p.meta["direction"] == "bearish" for p in shorts)
+    assert all(p.status is PositionStatus.CLOSED for p in shorts)
+    assert all("sell the stock short" in p.entry_reason for p in shorts)
+    longs = [p for p in positions if p.strategy_type.startswith("stock/")]
+    assert all(p.meta["direction"] == "bullish" for p in longs)

@@ -288,7 +288,10 @@ class EntryStage:
             return
         # A stock entry passes the same account limits as an option entry (issue 12).
         open_positions = account.book.open_positions()
-        state = _portfolio_state(snapshot, open_positions, PortfolioGreeks())
+        net = PortfolioGreeks()
+        if self.rules.risk.max_abs_net_delta is not None or self.rules.risk.max_abs_net_vega is not None:
+            net = self.marker.greeks(open_positions, self.marker.marks(open_positions), tick.now)
+        state = _portfolio_state(snapshot, open_positions, net)
         units = plan.initial if side.value == "long" else -plan.initial
         risk = check_risk(
             state, signal.trade_style, price * plan.initial, delta=float(units), config=self.rules.risk

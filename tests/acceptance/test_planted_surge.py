@@ -28,7 +28,12 @@ SURGE = {
 
 def test_planted_surge_makes_a_call_day_trade_in_both_accounts(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path)
-    bt, result = run_backtest(url, market={"sessions": 2, "planted": [SURGE]})
+    # Swings now ride the daily trend (issue 12) instead of closing on a 1-minute flip, so a swing put
+    # the tiny account buys before the surge holds most of its $1,000 through it. The surge is about
+    # the day trade: swings are kept out of this run.
+    bt, result = run_backtest(
+        url, market={"sessions": 2, "planted": [SURGE]}, strategy={"risk": {"max_swing_positions": 0}}
+    )
     assert result.reconciled
     session = bt.ticker.sessions[1]
     event_at = session.open.timestamp() + 90 * 60

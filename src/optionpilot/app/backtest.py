@@ -28,6 +28,7 @@ from optionpilot.engine.runner import Runner
 from optionpilot.engine.ticker import BacktestTicker
 from optionpilot.persistence.database import DatabaseConfig
 from optionpilot.persistence.recorder import SqlRecorder
+from optionpilot.persistence.trade_history import SqlTradeHistory
 from optionpilot.ports.market_data import MarketData
 from optionpilot.ports.news import NewsSource
 from optionpilot.ports.recorder import Recorder, RunInfo
@@ -152,7 +153,15 @@ def build_backtest(
         orders = OrderManager(aid, broker, book, ids, clock, journal)
         accounts.append(
             AccountRuntime(
-                aid, account.name, account.market, currency, account.starting_cash, broker, book, orders
+                aid,
+                account.name,
+                account.market,
+                currency,
+                account.starting_cash,
+                broker,
+                book,
+                orders,
+                allow_short_stock=account.allow_short_stock,
             )
         )
     pipeline = Pipeline(
@@ -165,6 +174,9 @@ def build_backtest(
         sentiment_model=load_sentiment_model(
             config.strategy.sentiment.model, config.strategy.sentiment.model_path
         ),
+        history=SqlTradeHistory(rec.engine) if isinstance(rec, SqlRecorder) else None,
+        run_id=rid,
+        mode="backtest",
     )
     ticker = BacktestTicker(clock, sessions, src.step_minutes)
     runner = Runner(

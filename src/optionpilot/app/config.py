@@ -50,6 +50,8 @@ class AccountConfig(_Strict):
     broker: str = Field("sim", pattern=r"^(sim|alpaca|dhan)$")
     # The simulated broker can behave like Alpaca (atomic multi-leg) or Dhan (legs one by one).
     multi_leg: MultiLegStyle = MultiLegStyle.ATOMIC
+    # A bearish stock trade sells short only where this is on; otherwise a bearish signal trades no stock.
+    allow_short_stock: bool = False
 
 
 def default_accounts() -> list[AccountConfig]:

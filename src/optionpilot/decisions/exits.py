@@ -1,9 +1,12 @@
 """The position manager's rules (seeds 000, 003) as one pure function over a position's values.
 
-Default policy "option" works on the option's own price: stop -25%, trailing stop at
-peak - 0.25 x (peak - entry) once in profit, partial exits 50% at +50% and to 75% sold at +75% (the
-rest rides to the trailing stop), Greeks and theta protection. Policy "underlying" is seed 003's
-structure-based exit. With no option quote, the underlying rules decide and the reason says so.
+Default policy "option" works on the option's own price, measured from the average entry fill: stop
+-25%; the trailing stop arms once the peak is +100% over the entry (seed 003: "move stop to +50% after
++100% profit") and then sits at the higher of entry + 50% and peak - 0.25 x (peak - entry) (seed 000);
+it is checked on the bid (what a sale would get) and never sells below the entry fill; partial exits
+50% at +50% and to 75% sold at +75% (the rest rides to the trailing stop), Greeks and theta protection.
+Policy "underlying" is seed 003's structure-based exit. With no option quote, the underlying rules decide
+and the reason says so.
 """
 
 from __future__ import annotations
@@ -30,7 +33,10 @@ class ExitConfig(BaseModel):
     profit_target: Decimal = Field(Decimal("0.50"), gt=0)
     stop_loss: Decimal = Field(Decimal("0.25"), gt=0, lt=1)
     trail_giveback: Decimal = Field(Decimal("0.25"), gt=0, lt=1)  # of the gain from entry to peak
-    trail_activation: Decimal = Field(Decimal("0"), ge=0)  # gain the peak must exceed to arm the trail
+    # Seed 003's ladder: the trail arms only once the peak is +100% over the entry fill, and from
+    # then on it locks at least +50%. Arming at any gain sold swings on their first wiggle.
+    trail_activation: Decimal = Field(Decimal("1.00"), ge=0)  # gain the peak must reach to arm the trail
+    trail_lock_gain: Decimal = Field(Decimal("0.50"), ge=0)  # gain the armed stop never goes below
     partials: bool = True
     partial_first_gain: Decimal = Field(Decimal("0.50"), gt=0)
     partial_first_share: Decimal = Field(Decimal("0.50"), gt=0, lt=1)
@@ -87,6 +93,8 @@ class PositionView:
     sma20: float | None = None
     trend_flipped: bool = False
     is_long: bool = True
+    # What selling one would get now (the bid); the trailing stop is judged on it. None: the mark.
+    sell_price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +113,19 @@ def _close_all(v: PositionView, peak: Decimal, reason: str, rule: str) -> Decisi
     return Decision.yes(ExitAction(ExitKind.CLOSE_ALL, v.quantity, peak, v.partials_taken), reason, rule)
 
 
-def trailing_stop(entry: Decimal, peak: Decimal, giveback: Decimal) -> Decimal:
-    """peak - giveback x (peak - entry): entry 17.15, peak 40.00 gives 34.2875."""
-    return peak - giveback * (peak - entry)
+def trailing_stop(
+    entry: Decimal, peak: Decimal, giveback: Decimal, lock_gain: Decimal = Decimal(0)
+) -> Decimal:
+    """The higher of peak - giveback x (peak - entry) and entry x (1 + lock_gain).
+
+    Seed 000: entry 17.15, peak 40.00 gives 34.2875; seed 003: entry 2.00, peak 4.00 locks at least 3.00.
+    """
+    return max(peak - giveback * (peak - entry), entry * (1 + lock_gain))
+
+
+def trail_armed(entry: Decimal, peak: Decimal, cfg: ExitConfig) -> bool:
+    """Armed once the peak has gained `trail_activation` over the entry fill (and is above it at all)."""
+    return peak > entry and peak >= entry * (1 + cfg.trail_activation)
 
 
 def partial_quantity(original: int, remaining: int, cumulative_share: Decimal) -> int:
@@ -163,11 +181,18 @@ def _option_rules(
         return _close_all(
             v, peak, f"stop loss: {pnl_txt} at or below -{cfg.stop_loss:.0%}", "exits.stop_loss"
         )
-    if peak > v.entry_price * (1 + cfg.trail_activation) and peak > v.entry_price:
-        stop = trailing_stop(v.entry_price, peak, cfg.trail_giveback)
-        if price <= stop:
+    if trail_armed(v.entry_price, peak, cfg):
+        stop = trailing_stop(v.entry_price, peak, cfg.trail_giveback, cfg.trail_lock_gain)
+        bid = v.sell_price if v.sell_price is not None and v.sell_price > 0 else price
+        # A gap straight through the stop to below the entry is the stop loss's business, not the
+        # trail's: the trail only ever banks a gain.
+        if bid <= stop and bid > v.entry_price:
             return _close_all(
-                v, peak, f"trailing stop: {pnl_txt}, at or below {stop} (peak {peak})", "exits.trailing_stop"
+                v,
+                peak,
+                f"trailing stop: bid {bid} at or below {stop} (peak {peak}, entry fill {v.entry_price}, "
+                f"armed at +{cfg.trail_activation:.0%}); {pnl_txt}",
+                "exits.trailing_stop",
             )
     if pnl >= cfg.profit_target or (cfg.partials and pnl >= cfg.partial_first_gain):
         if cfg.partials:
@@ -307,8 +332,9 @@ def evaluate_exit(v: PositionView, config: ExitConfig | None = None) -> Decision
     if price is None:
         return _hold(v, peak, f"{prefix}hold ({_underlying_move(v):+.2%} in favour)", "exits.hold_underlying")
     stop_txt = ""
-    if peak > v.entry_price:
-        stop_txt = f", trailing stop {trailing_stop(v.entry_price, peak, cfg.trail_giveback)}"
+    if trail_armed(v.entry_price, peak, cfg):
+        stop = trailing_stop(v.entry_price, peak, cfg.trail_giveback, cfg.trail_lock_gain)
+        stop_txt = f", trailing stop {stop}"
     return _hold(v, peak, f"hold: option {price} vs entry {v.entry_price} ({gain:+.1%}){stop_txt}")
 
 

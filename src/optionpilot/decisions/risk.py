@@ -50,7 +50,8 @@ def check_risk(
 ) -> Decision[Decimal]:
     """Whether a new position of `cost` (and its signed delta and vega) fits; yes with the capital left."""
     cfg = config or RiskConfig()
-    if trade_style == DAY_TRADE and state.open_day_trades >= cfg.max_day_positions:
+    if trade_style != SWING_TRADE and state.open_day_trades >= cfg.max_day_positions:
+        # A stock trade is flat by the close like a day trade, so it takes a day-trade slot.
         return Decision.no(
             f"{state.open_day_trades} day trades open, the limit is {cfg.max_day_positions}",
             "risk.day_positions",
@@ -111,4 +112,19 @@ def stock_fallback(
         "stock",
         f"no option passed ({option_decision.rule}: {option_decision.reason}); trading the stock instead",
         "risk.stock_fallback",
+    )
+
+
+def stock_side(direction: str, *, allow_short: bool) -> Decision[str]:
+    """Which way a stock trade goes: long on a bullish signal; short on a bearish one only where the
+    account may short. Buying the stock on a bearish signal bets against the signal (issue 12)."""
+    if direction == "bullish":
+        return Decision.yes("long", "bullish signal: buy the stock", "risk.stock_long")
+    if direction != "bearish":
+        return Decision.no(f"signal direction {direction!r} has no stock side", "risk.stock_direction")
+    if allow_short:
+        return Decision.yes("short", "bearish signal: sell the stock short", "risk.stock_short")
+    return Decision.no(
+        "bearish signal and the account may not short stock (accounts.<name>.allow_short_stock): no trade",
+        "risk.no_short_stock",
     )

@@ -1,7 +1,9 @@
 """How many contracts (or shares) one account buys: the tier's share of buying power, then caps.
 
 contracts = floor(buying power x risk% / (premium x multiplier)), capped by the tier, and 1 when that
-is 0 but one contract is affordable (seed 002). Kelly and the 3-5-7 rule only ever lower the count.
+is 0 but one contract is affordable (seed 002). Kelly and the 3-5-7 rule only ever lower the count;
+a Kelly of 0 or less (a losing streak) lowers it to a floor share of the tier's count, never to nothing:
+a run of losses must shrink the bets, not stop the strategy or turn it into a stock trader (issue 12).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class SizingConfig(BaseModel):
     scale_in_confirm_gain: Decimal = Field(Decimal("0.10"), gt=0)
     # A stock trade (the fallback, or a weak signal) risks this share of the swing risk (seed 002).
     stock_share_of_swing: Decimal = Field(Decimal("0.5"), gt=0, le=1)
+    # With no edge in the recent trades (Kelly <= 0), trade this share of the tier's count, at least 1.
+    kelly_floor_share: Decimal = Field(Decimal("0.25"), gt=0, le=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +105,20 @@ def size_option(
             "sizing.unaffordable",
             unit_cost=float(unit),
         )
+    kelly_floored = False
     if kelly_share is not None:
-        n_kelly = _floor_div(buying_power * kelly_share, unit)
-        if n_kelly < n:
+        # The floor holds for a small positive Kelly too: it never sizes below a Kelly of 0.
+        n_floor = min(n, max(1, int((n * cfg.kelly_floor_share).to_integral_value(rounding=ROUND_FLOOR))))
+        n_kelly = _floor_div(buying_power * kelly_share, unit) if kelly_share > 0 else 0
+        if n_kelly < n_floor:
+            edge = "sees no edge" if kelly_share <= 0 else f"allows {n_kelly}"
+            notes.append(
+                f"Kelly share {kelly_share:.3f} {edge}: floored at {cfg.kelly_floor_share:.0%} of the "
+                f"tier's {n} contracts = {n_floor}"
+            )
+            n = n_floor
+            kelly_floored = True
+        elif n_kelly < n:
             n = n_kelly
             notes.append(f"Kelly share {kelly_share:.3f} allows {n_kelly}")
     if cfg.rule_3_5_7:
@@ -127,7 +142,13 @@ def size_option(
         reason += f"; scaling in: {initial} now, {add_on} on confirmation"
     if notes:
         reason += "; " + "; ".join(notes)
-    return Decision.yes(sizing, reason, "sizing.option", contracts=n, budget=float(budget))
+    return Decision.yes(
+        sizing,
+        reason,
+        "sizing.kelly_floor" if kelly_floored else "sizing.option",
+        contracts=n,
+        budget=float(budget),
+    )
 
 
 def size_stock(

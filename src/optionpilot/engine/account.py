@@ -24,3 +24,5 @@ class AccountRuntime:
     book: AccountBook
     orders: OrderManager
     closed_trades: list[ClosedTrade] = field(default_factory=list)
+    # A bearish stock trade is a short sale; off unless the account's config allows it (issue 12).
+    allow_short_stock: bool = False

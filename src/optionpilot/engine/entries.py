@@ -11,10 +11,11 @@ from optionpilot.core.ids import IdMaker, PositionId
 from optionpilot.core.money import ZERO, to_decimal
 from optionpilot.decisions.exits import entry_passes_exit_rules
 from optionpilot.decisions.kelly import kelly_from_trades
-from optionpilot.decisions.risk import PortfolioState, check_risk, stock_fallback
+from optionpilot.decisions.risk import PortfolioState, check_risk, stock_fallback, stock_side
 from optionpilot.decisions.selection import select_contract
 from optionpilot.decisions.sizing import size_option, size_stock
 from optionpilot.decisions.tiers import Tier, tier_admits, tier_for
+from optionpilot.domain.accounts import AccountSnapshot
 from optionpilot.domain.chains import ChainSnapshot
 from optionpilot.domain.instruments import OptionContract, Stock
 from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
@@ -116,7 +117,7 @@ class EntryStage:
             self._reject(tick, account, signal, admitted, "dispatch")
             return
         if signal.trade_style == "stock":
-            self._stock(tick, account, signal, tier, snapshot.buying_power, "signal asks for the stock")
+            self._stock(tick, account, signal, tier, snapshot, "signal asks for the stock")
             return
         chain = self._chain(tick, signal.underlying)
         today = self.market.calendar.local_date(tick.now)
@@ -141,15 +142,8 @@ class EntryStage:
             )  # fmt: skip
             fallback = stock_fallback(result.decision, tradeable=self._tradeable(signal.underlying),
                                       config=self.rules.risk)  # fmt: skip
-            if fallback.ok and signal.direction == "bullish":
-                self._stock(tick, account, signal, tier, snapshot.buying_power, fallback.reason)
-            elif fallback.ok:
-                self._reject(
-                    tick, account, signal,
-                    Decision.no("bearish and no option passed: a cash account does not short stock",
-                                "dispatch.no_short_stock"),
-                    "dispatch",
-                )  # fmt: skip
+            if fallback.ok:
+                self._stock(tick, account, signal, tier, snapshot, fallback.reason)
             return
         contract = chain.contract(choice.index)
         quote = chain.quote(choice.index)
@@ -167,7 +161,7 @@ class EntryStage:
             self.rules.kelly,
         )
         open_positions = book.open_positions()
-        at_risk = sum((max(p.cost_basis(), ZERO) for p in open_positions), start=ZERO)
+        at_risk = _deployed(open_positions)
         sizing = size_option(
             snapshot.buying_power,
             premium,
@@ -194,14 +188,7 @@ class EntryStage:
             if g is not None:
                 units = plan.initial * contract.multiplier
                 trade_delta, trade_vega = g[0] * units, g[1] * units / 100.0
-        state = PortfolioState(
-            equity=snapshot.equity,
-            deployed=at_risk,
-            open_day_trades=sum(1 for p in open_positions if p.meta.get("trade_style") == "day_trade"),
-            open_swing_trades=sum(1 for p in open_positions if p.meta.get("trade_style") == "swing_trade"),
-            net_delta=net.delta,
-            net_vega=net.vega,
-        )
+        state = _portfolio_state(snapshot, open_positions, net)
         risk = check_risk(
             state, signal.trade_style, cost, delta=trade_delta, vega=trade_vega, config=self.rules.risk
         )
@@ -228,6 +215,7 @@ class EntryStage:
         limit: Decimal | None,
         strategy_type: str,
         reason: str,
+        side: Side = Side.BUY,
     ) -> Position:
         position = Position(
             position_id=PositionId(self.ids.position_id()),
@@ -249,7 +237,7 @@ class EntryStage:
         if limit is not None:
             position.meta["entry_price"] = str(limit)
         account.book.add_position(position)
-        legs = (OrderLeg(instrument, Side.BUY, 1, PositionEffect.OPEN),)
+        legs = (OrderLeg(instrument, side, 1, PositionEffect.OPEN),)
         rec = Recommendation(
             recommendation_id=self.ids.recommendation_id(),
             ts=tick.now,
@@ -278,19 +266,53 @@ class EntryStage:
         return position
 
     def _stock(
-        self, tick: Tick, account: AccountRuntime, signal: Signal, tier: Tier, buying_power: Decimal, why: str
+        self,
+        tick: Tick,
+        account: AccountRuntime,
+        signal: Signal,
+        tier: Tier,
+        snapshot: AccountSnapshot,
+        why: str,
     ) -> None:
         if not self._tradeable(signal.underlying):
             return
+        side = stock_side(signal.direction, allow_short=account.allow_short_stock)
+        if not side.ok:
+            self._reject(tick, account, signal, side, "dispatch")
+            return
         price = to_decimal(round(self.market.spot(signal.underlying), 2))
-        sizing = size_stock(buying_power, price, signal.trade_style, tier, self.rules.sizing)
+        sizing = size_stock(snapshot.buying_power, price, signal.trade_style, tier, self.rules.sizing)
         plan = sizing.value
         if plan is None or plan.initial <= 0:
             self._reject(tick, account, signal, sizing, "sizing")
             return
+        # A stock entry passes the same account limits as an option entry (issue 12).
+        open_positions = account.book.open_positions()
+        net = PortfolioGreeks()
+        if self.rules.risk.max_abs_net_delta is not None or self.rules.risk.max_abs_net_vega is not None:
+            net = self.marker.greeks(open_positions, self.marker.marks(open_positions), tick.now)
+        state = _portfolio_state(snapshot, open_positions, net)
+        units = plan.initial if side.value == "long" else -plan.initial
+        risk = check_risk(
+            state, signal.trade_style, price * plan.initial, delta=float(units), config=self.rules.risk
+        )
+        if not risk.ok:
+            self._reject(tick, account, signal, risk, "risk")
+            return
         stock = Stock(signal.underlying, self.market.calendar.market)
-        reason = f"{signal.reason} | stock: {why} | size: {sizing.reason}"
-        self._open(tick, account, signal, stock, plan.initial, None, f"stock/{signal.trade_style}", reason)
+        reason = f"{signal.reason} | stock: {why}; {side.reason} | size: {sizing.reason}"
+        kind = "stock" if side.value == "long" else "short_stock"
+        self._open(
+            tick,
+            account,
+            signal,
+            stock,
+            plan.initial,
+            None,
+            f"{kind}/{signal.trade_style}",
+            reason,
+            Side.BUY if side.value == "long" else Side.SELL,
+        )
 
     def _tradeable(self, symbol: str) -> bool:
         return any(u.symbol == symbol and u.is_tradeable for u in self.market.underlyings())
@@ -304,3 +326,28 @@ class EntryStage:
             chain = self.market.chain(symbol, min_dte=0, max_dte=self.rules.engine.chain_max_dte)
             self._chains[symbol] = chain
         return chain
+
+
+def _deployed(positions: list[Position]) -> Decimal:
+    """Capital at work: premium paid for options, the full value of stock either side."""
+    total = ZERO
+    for p in positions:
+        basis = p.cost_basis()
+        total += abs(basis) if p.strategy_type.startswith(("stock/", "short_stock/")) else max(basis, ZERO)
+    return total
+
+
+def _portfolio_state(
+    snapshot: AccountSnapshot, positions: list[Position], net: PortfolioGreeks
+) -> PortfolioState:
+    swing = sum(1 for p in positions if p.meta.get("trade_style") == "swing_trade")
+    # Stock trades are flat by the close, so they count against the day-trade limit.
+    day = sum(1 for p in positions if p.meta.get("trade_style") in ("day_trade", "stock"))
+    return PortfolioState(
+        equity=snapshot.equity,
+        deployed=_deployed(positions),
+        open_day_trades=day,
+        open_swing_trades=swing,
+        net_delta=net.delta,
+        net_vega=net.vega,
+    )

@@ -51,17 +51,23 @@ class ExitStage:
         assert isinstance(contract, OptionContract)
         now = tick.now
         mark = self.marker.option_mark(contract)
+        quote = self.market.quote(contract) if mark is not None else None
         spot = self.market.spot(contract.underlying)
         delta, theta = (None, None)
         if mark is not None:
             delta, theta = option_greeks_one(self.market, contract, float(mark), now)
         meta = position.meta
         direction = meta.get("direction", "bullish")
-        trend = f.trend_state if f is not None else 0
+        style = meta.get("trade_style", "swing_trade")
+        trend = 0
+        if f is not None:
+            # A 7-30 DTE swing rides the daily trend; a 1-minute flip is noise to it.
+            trend = f.daily_trend if style == "swing_trade" else f.trend_state
         flipped = (direction == "bullish" and trend < 0) or (direction == "bearish" and trend > 0)
-        entry_price = Decimal(meta.get("entry_price", str(leg.avg_price)))
+        # Gains are measured from what was paid (the average entry fill), not the limit asked for.
+        entry_price = leg.avg_price if leg.avg_price > 0 else Decimal(meta.get("entry_price", "0"))
         view = PositionView(
-            trade_style=meta.get("trade_style", "swing_trade"),
+            trade_style=style,
             is_call=contract.is_call,
             entry_price=entry_price,
             peak_price=max(position.peak_value, entry_price),
@@ -82,6 +88,7 @@ class ExitStage:
             sma20=f.sma20 if f is not None else None,
             trend_flipped=flipped,
             is_long=True,
+            sell_price=quote.bid if quote is not None else None,
         )
         decision = evaluate_exit(view, self.rules.exits)
         action = decision.value

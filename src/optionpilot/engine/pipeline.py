@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from optionpilot.core.ids import IdMaker
 from optionpilot.core.money import ZERO
@@ -20,9 +20,10 @@ from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData
 from optionpilot.ports.news import NewsSource
-from optionpilot.ports.recorder import EquityPoint, FeatureSnapshot, ScoredNews
+from optionpilot.ports.recorder import EquityPoint, FeatureSnapshot, ScoredNews, TradeHistory
 from optionpilot.ports.sentiment import SentimentScore
 from optionpilot.signals.classifier import HeadlineSentimentModel
+from optionpilot.signals.daily_trend import daily_trend
 from optionpilot.signals.features import Features, FeatureTracker
 from optionpilot.signals.iv import iv_percentile, iv_rank
 from optionpilot.signals.sentiment import LexiconSentimentModel, SentimentBook
@@ -39,6 +40,9 @@ class Pipeline:
         rules: Rules,
         sentiment_model: HeadlineSentimentModel | None = None,
         news_sources: Sequence[NewsSource] = (),
+        history: TradeHistory | None = None,
+        run_id: str = "",
+        mode: str = "backtest",
     ) -> None:
         self.market = market
         self.accounts = list(accounts)
@@ -55,12 +59,20 @@ class Pipeline:
         self.iv_rank: dict[str, float | None] = {}
         self.iv_percentile: dict[str, float | None] = {}
         self.atm_iv: dict[str, float] = {}
+        self.daily_trend: dict[str, int] = {}
         self.bar_events = 0
         self.news_items = 0
+        self.history = history
+        self.run_id = run_id
+        self.mode = mode
+        self._history_loaded = False
+        self._kelly_rows: dict[tuple[str, str], int] = {}  # (account, position) -> index in closed_trades
 
     # -- the tick -----------------------------------------------------------------------------------
 
     def on_tick(self, tick: Tick) -> None:
+        if not self._history_loaded:
+            self._load_history(tick.now)
         for account in self.accounts:
             self._poll(account)
             self._expire_entries(tick, account)
@@ -88,6 +100,19 @@ class Pipeline:
         if (len(records.fills), len(records.settlements)) != before:
             self._mark(now)
 
+    def _load_history(self, now: datetime) -> None:
+        """Kelly's memory is the account's stored trades, so a restart does not reset it (issue 12);
+        from here on the closes of this run are added as they happen."""
+        self._history_loaded = True
+        if self.history is None:
+            return
+        since = now - timedelta(days=self.rules.kelly.lookback_days)
+        for account in self.accounts:
+            stored = self.history.closed_option_trades(
+                account.account_id, since, now, mode=self.mode, run_id=self.run_id
+            )
+            account.closed_trades[:0] = [ClosedTrade(t.closed_at, t.pnl, t.cost) for t in stored]
+
     def _poll(self, account: AccountRuntime) -> None:
         records = self.journal.current
         before = len(records.position_events)
@@ -102,11 +127,18 @@ class Pipeline:
                 position = account.book.positions[event.position_id]
                 # Kelly sizes option premium, so only option trades feed its win rate and payoffs.
                 if position.closed_at is not None and position.entry_cost > 0 and position.option_legs():
-                    account.closed_trades.append(
-                        ClosedTrade(
-                            position.closed_at, position.realized_pnl - position.fees, position.entry_cost
-                        )
+                    trade = ClosedTrade(
+                        position.closed_at, position.realized_pnl - position.fees, position.entry_cost
                     )
+                    # A roll flattens the position for a moment and it closes again later: one trade,
+                    # counted once with its final P&L, as the database holds it.
+                    key = (account.account_id, position.position_id)
+                    at = self._kelly_rows.get(key)
+                    if at is None:
+                        self._kelly_rows[key] = len(account.closed_trades)
+                        account.closed_trades.append(trade)
+                    else:
+                        account.closed_trades[at] = trade
                 if (
                     event.kind in (PositionEventKind.EXERCISED, PositionEventKind.ASSIGNED)
                     and not position.is_flat
@@ -132,6 +164,10 @@ class Pipeline:
             tracker = self.trackers.get(symbol)
             if ratio != 1.0 and tracker is not None:
                 tracker.rescale(ratio)
+            trend_cfg = self.rules.signals.daily_trend
+            # Completed sessions before today only: the trend a swing follows is known at the open.
+            daily = self.market.daily_history(symbol, day, trend_cfg.sessions_needed)
+            self.daily_trend[symbol] = daily_trend(daily.close, trend_cfg)
             history = self.market.atm_iv_history(symbol, day, self.rules.iv.lookback_sessions + 1)
             if history.size == 0 or not math.isfinite(float(history[-1])):
                 self.iv_rank[symbol] = None
@@ -154,6 +190,7 @@ class Pipeline:
                 asof=tick.now,
                 iv_rank=self.iv_rank.get(bar.symbol),
                 iv_percentile=self.iv_percentile.get(bar.symbol),
+                daily_trend=self.daily_trend.get(bar.symbol, 0),
             )
         news = list(self.market.news_between(tick.since, tick.now))
         for source in self.news_sources:

@@ -101,3 +101,25 @@ class Recorder(Protocol):
         ...
 
     def finish_run(self, run_id: str, ended_at: datetime, summary_json: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedOptionTrade:
+    """One closed option position as Kelly sizing sees it (seed 000: the account's last 30 days)."""
+
+    account_id: str
+    closed_at: datetime
+    pnl: Decimal  # realized, after fees
+    cost: Decimal  # premium paid at entry (positive)
+
+
+class TradeHistory(Protocol):
+    def closed_option_trades(
+        self, account_id: str, since: datetime, until: datetime, *, mode: str, run_id: str
+    ) -> list[ClosedOptionTrade]:
+        """Option positions of `account_id` closed in (since, until], oldest first.
+
+        A backtest sees only its own run (two backtests over the same dates must not feed each other);
+        paper and live see every run of their mode, so the history survives a restart.
+        """
+        ...

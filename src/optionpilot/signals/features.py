@@ -70,6 +70,7 @@ class Features:
     sma20_crosses: int  # sign changes of close - sma20 over the cross window
     iv_rank: float | None = None
     iv_percentile: float | None = None
+    daily_trend: int = 0  # the trend of completed daily sessions (signals.daily_trend), 0 when unknown
 
     @property
     def ready(self) -> bool:
@@ -102,6 +103,7 @@ class Features:
             "realized_vol": self.realized_vol,
             "trend_state": float(self.trend_state),
             "sma20_crosses": float(self.sma20_crosses),
+            "daily_trend": float(self.daily_trend),
         }
         if self.iv_rank is not None:
             out["iv_rank"] = self.iv_rank
@@ -220,6 +222,7 @@ class FeatureTracker:
         asof: datetime | None = None,
         iv_rank: float | None = None,
         iv_percentile: float | None = None,
+        daily_trend: int = 0,
     ) -> Features | None:
         """Add one completed bar and return the features after it.
 
@@ -352,6 +355,7 @@ class FeatureTracker:
             sma20_crosses=self._cross_count,
             iv_rank=iv_rank,
             iv_percentile=iv_percentile,
+            daily_trend=daily_trend,
         )
         self.last = features
         return features

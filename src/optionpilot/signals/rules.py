@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from optionpilot.domain.recommendations import Decision, Signal
+from optionpilot.signals.daily_trend import DailyTrendConfig
 from optionpilot.signals.features import Features
 from optionpilot.signals.sentiment import TickerSentiment
 
@@ -42,6 +43,9 @@ class SignalConfig(BaseModel):
     # Sentiment scales confidence by up to +/- this share (seed 003: it scales, it never decides).
     sentiment_scale: float = Field(0.3, ge=0, le=1)
     sentiment_weight_full: float = Field(1.0, gt=0)
+    # A swing is held for days: it must not fight the daily trend (issue 12). Opposed: no swing.
+    swing_follows_daily_trend: bool = True
+    daily_trend: DailyTrendConfig = Field(default_factory=DailyTrendConfig)
 
     @model_validator(mode="after")
     def _weights_sum_to_one(self) -> SignalConfig:
@@ -145,6 +149,18 @@ def evaluate_signal(
         style, rule = SWING_TRADE, "signals.swing_trade"
     else:
         style, rule = STOCK, "signals.weak"
+
+    if style == SWING_TRADE and cfg.swing_follows_daily_trend:
+        sign = 1 if direction == BULLISH else -1
+        if f.daily_trend * sign < 0:
+            trend_word = "up" if f.daily_trend > 0 else "down"
+            return Decision.no(
+                f"{f.symbol}: {facts}; a {direction} swing against the daily {trend_word}trend",
+                "signals.daily_trend",
+                confidence=confidence,
+                daily_trend=float(f.daily_trend),
+            )
+        facts += f"; daily trend {f.daily_trend:+d}"
 
     if style == STOCK and not (cfg.allow_stock and confidence >= cfg.stock_min_confidence):
         limit = "stock trades are off" if not cfg.allow_stock else f"below {cfg.stock_min_confidence:.2f}"

@@ -91,7 +91,9 @@ def test_kelly_and_3_5_7_only_lower_the_count() -> None:
     d = size_option(D(182000), D("2.50"), 100, "day_trade", large, kelly_share=D("0.255"))
     assert d.value is not None and d.value.quantity == 7  # the tier is smaller
     zero = size_option(D(182000), D("2.50"), 100, "day_trade", large, kelly_share=D(0))
-    assert not zero.ok and zero.rule == "sizing.capped"
+    # A Kelly of 0 floors the size at 25% of the tier's 7 (at least 1) and says so; it never blocks.
+    assert zero.value is not None and zero.value.quantity == 1 and zero.rule == "sizing.kelly_floor"
+    assert "no edge" in zero.reason and "floored at 25% of the tier's 7" in zero.reason
     cfg = SizingConfig(rule_3_5_7=True)
     tiny = tier_for(D(1000))
     capped = size_option(D(1000), D("0.40"), 100, "day_trade", tiny, config=cfg)  # 3% of 1000 = 30 < 40

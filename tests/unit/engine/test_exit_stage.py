@@ -21,6 +21,7 @@ from optionpilot.engine.order_manager import OrderManager
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.recorder import RunInfo, TickRecords
+from optionpilot.signals.features import Features
 from optionpilot.testing.static_market import StaticMarket
 
 SPY = Underlying("SPY")
@@ -123,3 +124,53 @@ def test_scaling_in_adds_the_second_half_once_the_first_is_confirmed() -> None:
     [add] = account.orders.open_orders()
     assert add.purpose == "scale_in" and add.quantity == 2 and add.legs[0].side is Side.BUY
     assert "scale_in_add_on" not in position.meta and position.meta["original_quantity"] == "4"
+
+
+def _features(trend_state: int, daily: int, clock: SimulatedClock) -> Features:
+    return Features(
+        symbol="SPY",
+        ts=clock.now(),
+        session=date(2024, 6, 3),
+        bars=200,
+        close=531.0,
+        volume=1000.0,
+        sma20=531.5,
+        sma50=532.0,
+        distance_sma20=-0.001,
+        sma20_slope=-0.003,
+        volume_ratio=1.0,
+        recent_volume_ratios=(1.0, 1.0, 1.0),
+        ret_5m=-0.001,
+        ret_15m=-0.002,
+        atr=0.3,
+        realized_vol=0.2,
+        trend_state=trend_state,
+        sma20_crosses=0,
+        daily_trend=daily,
+    )
+
+
+def test_gains_are_measured_from_the_entry_fill_not_the_limit() -> None:
+    market, clock, account, stage, tick = world()
+    position = open_long(market, clock, account, "2.00")  # filled at 2.00
+    position.meta["entry_price"] = "2.60"  # the limit asked for: never what the rules measure from
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "2.95", "3.05")  # +50% on the fill, +15% on the limit
+    tick = Tick(clock.now(), clock.now() - MIN, tick.session, 62, False, False)
+    stage.run(tick, account, {})
+    [exit_order] = account.orders.open_orders()
+    assert exit_order.purpose == "partial_exit" and exit_order.reason.startswith("exits.partial")
+    assert "vs entry 2" in exit_order.reason and "+50.0%" in exit_order.reason
+
+
+def test_a_swing_follows_the_daily_trend_not_a_one_minute_flip() -> None:
+    market, clock, account, stage, tick = world()
+    open_long(market, clock, account, "2.00")
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "1.98", "2.02")
+    tick = Tick(clock.now(), clock.now() - MIN, tick.session, 62, False, False)
+    stage.run(tick, account, {"SPY": _features(-1, 1, clock)})  # 1-minute down, daily up: hold
+    assert account.orders.open_orders() == []
+    stage.run(tick, account, {"SPY": _features(1, -1, clock)})  # the daily trend turned: out
+    [exit_order] = account.orders.open_orders()
+    assert exit_order.reason.startswith("exits.trend_flip")

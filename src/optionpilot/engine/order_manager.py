@@ -77,6 +77,7 @@ class OrderManager:
         self._executions: set[ExecutionId] = set()  # every fill applied, by the broker's execution id
         self._leg_filled: dict[tuple[ClientOrderId, int], int] = {}
         self.fills_applied = 0
+        self.fills_after_cancel_request = 0
         self.duplicate_fills = 0
         self.incidents: list[Incident] = []
         self.unknown_outcomes: set[ClientOrderId] = set()
@@ -214,6 +215,21 @@ class OrderManager:
         if new is not None and new.is_terminal:
             self._on_terminal(new)
 
+    def has_execution(self, execution_id: ExecutionId) -> bool:
+        return execution_id in self._executions
+
+    def adopt_fill(self, fill: Fill) -> None:
+        """A fill the broker has for one of our orders and we missed (reconciliation): applied once."""
+        self._incident(IncidentKind.ADOPTED, f"fill {fill.execution_id} missed, taken from the broker",
+                       fill.client_order_id)  # fmt: skip
+        self._on_fill(fill)
+
+    def adopt_status(self, seen: Order) -> None:
+        self._incident(
+            IncidentKind.ADOPTED, f"status {seen.status.value} taken from the broker", seen.client_order_id
+        )
+        self._adopt(seen)
+
     def _incident(self, kind: IncidentKind, detail: str, cid: ClientOrderId | None = None) -> Incident:
         incident = Incident(self.clock.now(), self.account_id, kind, detail, cid)
         self.incidents.append(incident)
@@ -314,6 +330,8 @@ class OrderManager:
             )
             return
         self._leg_filled[leg_key] = leg_total
+        if order.status is OrderStatus.PENDING_CANCEL:
+            self.fills_after_cancel_request += 1
         if order.status in (OrderStatus.CANCELED, OrderStatus.EXPIRED):
             self._incident(
                 IncidentKind.FILL_AFTER_TERMINAL,

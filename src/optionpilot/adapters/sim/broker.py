@@ -121,6 +121,11 @@ class SimulatedBroker:
         return self._ledger
 
     def submit(self, order: Order) -> None:
+        if order.client_order_id in self._orders:
+            # As a real broker does: one client id, one order, however often it is sent.
+            raise self._refuse(
+                f"client order id {order.client_order_id} was already sent", "duplicate_client_id"
+            )
         self._check_sendable(order)
         now = self._clock.now()
         sent = (

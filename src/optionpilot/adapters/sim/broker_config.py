@@ -29,6 +29,7 @@ class FaultConfig(BaseModel):
     max_deliveries: int = Field(default=3, ge=1)  # each fill comes 1..max_deliveries times
     shuffle: bool = True  # a poll's events in a random order
     fills_after_cancel: bool = True  # a final cancel/expiry reported before the fills it had
+    delay_fills: float = Field(default=0.2, ge=0, le=1)  # a poll's fills held to the next poll
     timeout_received: float = Field(default=0.05, ge=0, le=1)  # the broker got the order, we hear a timeout
     timeout_lost: float = Field(default=0.05, ge=0, le=1)  # the order never arrived, we hear a timeout
 

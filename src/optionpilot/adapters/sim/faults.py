@@ -68,14 +68,17 @@ class FaultyBroker:
         return self.inner.open_orders()
 
     def poll_events(self) -> Sequence[BrokerEvent]:
-        events = [*self._held, *self.inner.poll_events()]
+        out: list[BrokerEvent] = self._held  # held copies come as they were made, not copied again
         self._held = []
-        out: list[BrokerEvent] = []
-        for event in events:
+        for event in self.inner.poll_events():
             copies = self._rng.randint(1, self.config.max_deliveries) if isinstance(event, Fill) else 1
             out.extend([event] * copies)
         if self.config.fills_after_cancel:
             out = self._cancel_first(out)
+        if self._rng.random() < self.config.delay_fills:
+            # The status reports go ahead: the engine may ask to cancel an order the broker has filled.
+            self._held.extend(e for e in out if isinstance(e, Fill))
+            out = [e for e in out if not isinstance(e, Fill)]
         if self.config.shuffle:
             self._rng.shuffle(out)
         self.deliveries += sum(1 for e in out if isinstance(e, Fill))

@@ -98,10 +98,6 @@ class OrderManager:
         limit_price: Decimal | None = None,
         tif: TimeInForce = TimeInForce.DAY,
     ) -> Order:
-        if self.halted is not None:
-            raise BrokerError(
-                f"account {self.account_id} is halted: {self.halted}", broker="engine", code="halted"
-            )
         order = Order(
             client_order_id=self.ids.client_order_id(self.clock.now()),
             account_id=self.account_id,
@@ -116,6 +112,11 @@ class OrderManager:
             reason=reason,
         )
         self._store(order)
+        if self.halted is not None:
+            # Fail closed: stored and refused here, so every stage sees an ordinary rejection.
+            self._move(order.client_order_id, OrderStatus.REJECTED, f"account halted: {self.halted}")
+            self._on_terminal(self.orders[order.client_order_id])
+            return self.orders[order.client_order_id]
         caps = self.broker.capabilities
         if order.is_multi_leg and (caps.multi_leg is MultiLegStyle.LEGGED or len(order.legs) > caps.max_legs):
             self._start_legged(order)

@@ -11,6 +11,7 @@ from optionpilot.adapters.news.config import MergeConfig, TaggingConfig
 from optionpilot.adapters.news.merged import MergedNewsSource
 from optionpilot.adapters.news.news_file import NewsFileSource
 from optionpilot.adapters.sim.broker import SimulatedBroker
+from optionpilot.adapters.sim.faults import FaultyBroker
 from optionpilot.adapters.sim.market import SimulatedMarket
 from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.settings import masked_dump
@@ -29,6 +30,7 @@ from optionpilot.engine.ticker import BacktestTicker
 from optionpilot.persistence.database import DatabaseConfig
 from optionpilot.persistence.recorder import SqlRecorder
 from optionpilot.persistence.trade_history import SqlTradeHistory
+from optionpilot.ports.broker import Broker
 from optionpilot.ports.market_data import MarketData
 from optionpilot.ports.news import NewsSource
 from optionpilot.ports.recorder import Recorder, RunInfo
@@ -149,8 +151,10 @@ def build_backtest(
             multi_leg=account.multi_leg,
             ids=ids,
         )
+        faults = config.broker.faults
+        port: Broker = FaultyBroker(broker, faults) if faults.enabled else broker
         book = AccountBook(aid, currency, account.starting_cash, clock.now())
-        orders = OrderManager(aid, broker, book, ids, clock, journal)
+        orders = OrderManager(aid, port, book, ids, clock, journal)
         accounts.append(
             AccountRuntime(
                 aid,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,7 +32,7 @@ from optionpilot.app.config import AccountConfig, OptionPilotConfig
 from optionpilot.app.settings import masked_dump
 from optionpilot.core.calendars import MARKETS, Market, Session, calendar_for
 from optionpilot.core.clock import SimulatedClock
-from optionpilot.core.errors import ConfigError, ReconciliationError
+from optionpilot.core.errors import ConfigError
 from optionpilot.core.ids import AccountId, IdMaker
 from optionpilot.decisions.strategies.allocation import AllocationPlan, allocate
 from optionpilot.decisions.strategies.analysis import VixRegime
@@ -57,6 +58,9 @@ from optionpilot.persistence.scan_records import AllocationRecord, IvPoint, Stra
 from optionpilot.persistence.strategy_store import StandingRecorder, StoredCandidate
 from optionpilot.ports.market_data import MarketData
 from optionpilot.ports.recorder import RunInfo
+
+log = logging.getLogger(__name__)
+
 
 # -- where the verbs look ---------------------------------------------------------------------------------
 
@@ -384,10 +388,11 @@ def open_standing(view: MarketView, db: str, account_name: str | None = None) ->
     account = AccountRuntime(
         aid, acct.name, view.market_code, currency, acct.starting_cash, broker, book, orders
     )
-    start = reconcile(book, broker)
+    start = reconcile(book, broker, orders=orders)
     if not start.ok:
-        rec.close()
-        raise ReconciliationError(f"standing account {acct.name} does not rebuild: {start.summary()}")
+        # Fail closed: the account refuses new orders (its incident is stored), the command carries on.
+        log.error("standing account %s halted: %s", acct.name, start.summary())
+        journal.commit()
     desk = MultiLegDesk(account, view.market, view.clock, journal, ids, config.strategies)
     return Standing(run_id, view, account, desk, journal, rec, created, start)
 
@@ -412,7 +417,9 @@ def settle_orders(st: Standing) -> None:
     orders.process_events()
     st.journal.commit()
     st.recorder.flush()
-    st.reports.append(reconcile(st.account.book, st.account.broker))
+    st.reports.append(reconcile(st.account.book, st.account.broker, orders=orders))
+    st.journal.commit()
+    st.recorder.flush()
 
 
 # -- execute ------------------------------------------------------------------------------------------------

@@ -47,6 +47,14 @@ class BrokerError(OptionPilotError):
         self.retryable = retryable
 
 
+class BrokerTimeout(BrokerError):
+    """A request's outcome is unknown (a timeout, a dropped connection): the broker may or may not
+    have the order. Nothing may be re-sent before the order is looked up by its client id."""
+
+    def __init__(self, message: str, *, broker: str, code: str | None = "timeout") -> None:
+        super().__init__(message, broker=broker, code=code, retryable=True)
+
+
 class ReconciliationError(OptionPilotError):
     """The ledger and the broker disagree beyond tolerance."""
 

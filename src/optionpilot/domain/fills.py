@@ -7,14 +7,20 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from optionpilot.core.ids import AccountId, BrokerOrderId, ClientOrderId, FillId
+from optionpilot.core.ids import AccountId, BrokerOrderId, ClientOrderId, ExecutionId, FillId
 from optionpilot.domain.instruments import Instrument, OptionContract
 from optionpilot.domain.orders import OrderStatus, PositionEffect, Side
+
+_NO_EXECUTION = ExecutionId("")
 
 
 @dataclass(frozen=True, slots=True)
 class Fill:
-    """One execution of one leg: `quantity` contracts (or shares) at `price` per share."""
+    """One execution of one leg: `quantity` contracts (or shares) at `price` per share.
+
+    `execution_id` is the broker's id of the execution: a fill is applied once per (account,
+    execution id), however often the broker delivers it. A broker without one uses its fill id.
+    """
 
     fill_id: FillId
     client_order_id: ClientOrderId
@@ -27,6 +33,11 @@ class Fill:
     fee: Decimal
     ts: datetime
     effect: PositionEffect = PositionEffect.OPEN
+    execution_id: ExecutionId = _NO_EXECUTION
+
+    def __post_init__(self) -> None:
+        if not self.execution_id:
+            object.__setattr__(self, "execution_id", ExecutionId(self.fill_id))
 
     @property
     def notional(self) -> Decimal:

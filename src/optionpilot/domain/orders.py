@@ -65,20 +65,83 @@ TERMINAL: frozenset[OrderStatus] = frozenset(
     }
 )
 
+
+class OrderEvent(StrEnum):
+    """What can happen to an order: our requests and the broker's reports."""
+
+    SUBMIT = "submit"  # we sent it
+    ACCEPT = "accept"  # the broker works it (also: a cancel request was refused)
+    REJECT = "reject"
+    CANCEL_REQUEST = "cancel_request"  # we asked to cancel; the broker has not answered
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+    PARTIAL_FILL = "partial_fill"
+    FILL = "fill"  # the last fill: the whole quantity is done
+    REPLACED = "replaced"
+
+
 _S = OrderStatus
-TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    _S.NEW: frozenset({_S.SUBMITTED, _S.REJECTED, _S.CANCELED}),
-    _S.SUBMITTED: frozenset(
-        {_S.ACCEPTED, _S.REJECTED, _S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELED, _S.PENDING_CANCEL, _S.EXPIRED}
-    ),
-    _S.ACCEPTED: frozenset(
-        {_S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELED, _S.PENDING_CANCEL, _S.EXPIRED, _S.REJECTED, _S.REPLACED}
-    ),
-    _S.PARTIALLY_FILLED: frozenset(
-        {_S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELED, _S.PENDING_CANCEL, _S.EXPIRED, _S.REPLACED}
-    ),
-    _S.PENDING_CANCEL: frozenset({_S.CANCELED, _S.FILLED, _S.PARTIALLY_FILLED, _S.ACCEPTED}),
+_E = OrderEvent
+# The one table of legal moves, after NautilusTrader's order state table: a cell missing here is
+# illegal. Two moves leave a terminal state, on purpose: a fill on a CANCELED or EXPIRED order.
+# A fill and a cancel (or the close's expiry) cross on the wire, and the fill is real money, so the
+# broker's fill is the truth and the order takes the fill's status (Nautilus ships
+# `(CANCELED, FILLED) -> FILLED` as a "real world possibility"); the order manager records it as
+# an incident and looks the order up to learn its final state.
+STATE_TABLE: dict[tuple[OrderStatus, OrderEvent], OrderStatus] = {
+    (_S.NEW, _E.SUBMIT): _S.SUBMITTED,
+    (_S.NEW, _E.REJECT): _S.REJECTED,  # refused before it was sent (risk, a broker refusal to send)
+    (_S.NEW, _E.CANCELED): _S.CANCELED,  # canceled before it was sent
+    (_S.SUBMITTED, _E.ACCEPT): _S.ACCEPTED,
+    (_S.SUBMITTED, _E.REJECT): _S.REJECTED,
+    (_S.SUBMITTED, _E.CANCEL_REQUEST): _S.PENDING_CANCEL,
+    (_S.SUBMITTED, _E.CANCELED): _S.CANCELED,  # an IOC order that found nothing
+    (_S.SUBMITTED, _E.EXPIRED): _S.EXPIRED,
+    (_S.SUBMITTED, _E.PARTIAL_FILL): _S.PARTIALLY_FILLED,  # the ack may come after the fill
+    (_S.SUBMITTED, _E.FILL): _S.FILLED,
+    (_S.ACCEPTED, _E.REJECT): _S.REJECTED,  # refused when it came to fill (buying power at fill)
+    (_S.ACCEPTED, _E.CANCEL_REQUEST): _S.PENDING_CANCEL,
+    (_S.ACCEPTED, _E.CANCELED): _S.CANCELED,
+    (_S.ACCEPTED, _E.EXPIRED): _S.EXPIRED,
+    (_S.ACCEPTED, _E.PARTIAL_FILL): _S.PARTIALLY_FILLED,
+    (_S.ACCEPTED, _E.FILL): _S.FILLED,
+    (_S.ACCEPTED, _E.REPLACED): _S.REPLACED,
+    (_S.PARTIALLY_FILLED, _E.CANCEL_REQUEST): _S.PENDING_CANCEL,
+    (_S.PARTIALLY_FILLED, _E.CANCELED): _S.CANCELED,
+    (_S.PARTIALLY_FILLED, _E.EXPIRED): _S.EXPIRED,
+    (_S.PARTIALLY_FILLED, _E.PARTIAL_FILL): _S.PARTIALLY_FILLED,
+    (_S.PARTIALLY_FILLED, _E.FILL): _S.FILLED,
+    (_S.PARTIALLY_FILLED, _E.REPLACED): _S.REPLACED,
+    (_S.PENDING_CANCEL, _E.ACCEPT): _S.ACCEPTED,  # the cancel was refused: the order still works
+    (_S.PENDING_CANCEL, _E.REJECT): _S.REJECTED,
+    (_S.PENDING_CANCEL, _E.CANCEL_REQUEST): _S.PENDING_CANCEL,  # asking again changes nothing
+    (_S.PENDING_CANCEL, _E.CANCELED): _S.CANCELED,
+    (_S.PENDING_CANCEL, _E.EXPIRED): _S.EXPIRED,  # the close came before the cancel
+    (_S.PENDING_CANCEL, _E.PARTIAL_FILL): _S.PARTIALLY_FILLED,  # fills before the cancel landed
+    (_S.PENDING_CANCEL, _E.FILL): _S.FILLED,
+    (_S.CANCELED, _E.PARTIAL_FILL): _S.PARTIALLY_FILLED,  # real world possibility (see above)
+    (_S.CANCELED, _E.FILL): _S.FILLED,  # real world possibility
+    (_S.EXPIRED, _E.PARTIAL_FILL): _S.PARTIALLY_FILLED,  # the same race at the close
+    (_S.EXPIRED, _E.FILL): _S.FILLED,
 }
+
+# A status report is the event that leads to that status.
+EVENT_OF_STATUS: dict[OrderStatus, OrderEvent] = {
+    _S.SUBMITTED: _E.SUBMIT,
+    _S.ACCEPTED: _E.ACCEPT,
+    _S.REJECTED: _E.REJECT,
+    _S.PENDING_CANCEL: _E.CANCEL_REQUEST,
+    _S.CANCELED: _E.CANCELED,
+    _S.EXPIRED: _E.EXPIRED,
+    _S.PARTIALLY_FILLED: _E.PARTIAL_FILL,
+    _S.FILLED: _E.FILL,
+    _S.REPLACED: _E.REPLACED,
+}
+
+
+def next_status(status: OrderStatus, event: OrderEvent) -> OrderStatus | None:
+    """The state after `event`, or None when the table forbids it."""
+    return STATE_TABLE.get((status, event))
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +217,10 @@ class Order:
         filled_quantity: int | None = None,
         broker_order_id: BrokerOrderId | None = None,
     ) -> Order:
-        """The order after a move; raises IllegalTransition when the table forbids it."""
-        allowed = TRANSITIONS.get(self.status, frozenset())
-        if status not in allowed:
+        """The order after the event that leads to `status`; raises IllegalTransition when the table
+        forbids it (NEW is no event's outcome, so a move to NEW is always refused)."""
+        event = EVENT_OF_STATUS.get(status)
+        if event is None or next_status(self.status, event) is not status:
             raise IllegalTransition(
                 f"order {self.client_order_id}: {self.status.value} -> {status.value} is not allowed"
             )

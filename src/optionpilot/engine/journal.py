@@ -2,38 +2,45 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from optionpilot.ports.recorder import Recorder, TickRecords
 
 
 class Journal:
-    """With `durable_orders`, everything journaled so far is stored before any order is sent.
+    """Everything journaled so far is stored before any order is sent, in every mode.
 
-    Live trading turns it on: after a crash the database already knows every order the broker may
-    have, so reconciliation can match them by client order id. A backtest leaves it off for speed:
-    its broker lives in the same process and dies with it.
+    After a crash the database then knows every order the broker may have, so reconciliation can match
+    them by client order id. It costs one commit per send: the tick so far goes to the recorder and the
+    recorder's buffered ticks are written in one transaction (`flush`).
     """
 
-    def __init__(self, recorder: Recorder, *, durable_orders: bool = False) -> None:
+    def __init__(self, recorder: Recorder) -> None:
         self._recorder = recorder
-        self.durable_orders = durable_orders
         self.current = TickRecords(ts=datetime.min.replace(tzinfo=UTC))
         self.ticks_recorded = 0
+        self.stores_before_send = 0
 
     def begin(self, ts: datetime) -> TickRecords:
         self.current = TickRecords(ts=ts)
         return self.current
 
     def before_send(self) -> None:
-        if not self.durable_orders:
-            return
-        ts = self.current.ts
-        self.commit()
+        # Stages hold `current` while they place orders, so it is emptied in place, never replaced.
+        current = self.current
+        if not current.is_empty():
+            sent = TickRecords(ts=current.ts)
+            for f in dataclasses.fields(TickRecords):
+                if f.name != "ts":
+                    setattr(sent, f.name, list(getattr(current, f.name)))
+                    getattr(current, f.name).clear()
+            self._recorder.record(sent)
+            self.ticks_recorded += 1
         flush = getattr(self._recorder, "flush", None)
         if callable(flush):
             flush()
-        self.current = TickRecords(ts=ts)
+        self.stores_before_send += 1
 
     def commit(self) -> None:
         if not self.current.is_empty():

@@ -1,7 +1,11 @@
 """The order manager: the only code that changes orders and positions.
 
-Orders get our client order id and are journaled before they are sent, so a retry or a restart can
-never place one twice. A multi-leg order goes whole to an atomic broker; to a legged broker (or one
+Orders get our client order id and are stored before they are sent, always, so a retry or a restart
+can never place one twice. A send whose outcome is unknown (BrokerTimeout) is resolved by looking the
+order up at the broker by client id: found, its state is adopted; not found, it is sent again under
+the same client id. Fills are applied once per execution id, never beyond the order's quantity (an
+overfill is an incident, not a position), and a fill after a cancel is applied: the broker's fills
+are the truth. A multi-leg order goes whole to an atomic broker; to a legged broker (or one
 with fewer legs allowed) its legs go one by one, buys first, and a leg that fails unwinds the legs
 already filled.
 """
@@ -15,9 +19,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from optionpilot.core.clock import Clock
-from optionpilot.core.errors import BrokerError, IllegalTransition
-from optionpilot.core.ids import AccountId, BrokerOrderId, ClientOrderId, IdMaker, PositionId
+from optionpilot.core.errors import BrokerError, BrokerTimeout, IllegalTransition
+from optionpilot.core.ids import AccountId, BrokerOrderId, ClientOrderId, ExecutionId, IdMaker, PositionId
 from optionpilot.domain.fills import ExpirySettlement, Fill, OrderUpdate, QuoteHold
+from optionpilot.domain.incidents import Incident, IncidentKind
 from optionpilot.domain.orders import (
     Order,
     OrderLeg,
@@ -69,6 +74,15 @@ class OrderManager:
         self._child_parent: dict[ClientOrderId, ClientOrderId] = {}
         self.holds: dict[ClientOrderId, str] = {}
         self._cancel_reasons: dict[ClientOrderId, str] = {}
+        self._executions: set[ExecutionId] = set()  # every fill applied, by the broker's execution id
+        self._leg_filled: dict[tuple[ClientOrderId, int], int] = {}
+        self.fills_applied = 0
+        self.fills_after_cancel_request = 0
+        self.duplicate_fills = 0
+        self.incidents: list[Incident] = []
+        self.unknown_outcomes: set[ClientOrderId] = set()
+        # Set when a difference with the broker could not be explained: the account places nothing more.
+        self.halted: str | None = None
 
     # -- placing -------------------------------------------------------------------------------
 
@@ -85,7 +99,7 @@ class OrderManager:
         tif: TimeInForce = TimeInForce.DAY,
     ) -> Order:
         order = Order(
-            client_order_id=self.ids.client_order_id(self.account_id),
+            client_order_id=self.ids.client_order_id(self.clock.now()),
             account_id=self.account_id,
             legs=tuple(legs),
             quantity=quantity,
@@ -98,6 +112,11 @@ class OrderManager:
             reason=reason,
         )
         self._store(order)
+        if self.halted is not None:
+            # Fail closed: stored and refused here, so every stage sees an ordinary rejection.
+            self._move(order.client_order_id, OrderStatus.REJECTED, f"account halted: {self.halted}")
+            self._on_terminal(self.orders[order.client_order_id])
+            return self.orders[order.client_order_id]
         caps = self.broker.capabilities
         if order.is_multi_leg and (caps.multi_leg is MultiLegStyle.LEGGED or len(order.legs) > caps.max_legs):
             self._start_legged(order)
@@ -123,8 +142,9 @@ class OrderManager:
         broker_order_id: BrokerOrderId | None = None,
     ) -> Order | None:
         order = self.orders[cid]
-        if order.status is status and status is not OrderStatus.PARTIALLY_FILLED:
-            return order
+        unchanged_fill = filled_quantity is None or filled_quantity == order.filled_quantity
+        if order.status is status and unchanged_fill:
+            return None  # a repeated report: nothing moved
         try:
             new = order.transition(
                 status,
@@ -141,13 +161,88 @@ class OrderManager:
         return new
 
     def _send(self, order: Order) -> None:
+        cid = order.client_order_id
+        self._move(cid, OrderStatus.SUBMITTED, "sent to broker")
         self.journal.before_send()
-        self._move(order.client_order_id, OrderStatus.SUBMITTED, "sent to broker")
         try:
-            self.broker.submit(self.orders[order.client_order_id])
+            self.broker.submit(self.orders[cid])
+        except BrokerTimeout as exc:
+            self._incident(IncidentKind.UNKNOWN_OUTCOME, f"send: {exc}", cid)
+            self.unknown_outcomes.add(cid)
+            self.resolve_unknown(cid)
         except BrokerError as exc:
-            self._move(order.client_order_id, OrderStatus.REJECTED, str(exc))
-            self._on_terminal(self.orders[order.client_order_id])
+            self._move(cid, OrderStatus.REJECTED, str(exc))
+            self._on_terminal(self.orders[cid])
+
+    def resolve_unknown(self, cid: ClientOrderId, *, resend: bool = True) -> None:
+        """Settle a send whose outcome is unknown: look the order up by client id before anything else.
+
+        Found, the broker's state is adopted. Not found, it is sent once more under the same client id
+        (a broker refuses a second order with one client id, so this can never double it); when that
+        outcome is unknown too, it stays unknown, working, for the next lookup (`process_events`).
+        """
+        try:
+            seen = self.broker.lookup(cid)
+        except BrokerError as exc:
+            log.warning("lookup of %s failed, tried again at the next poll: %s", cid, exc)
+            return
+        if seen is not None:
+            self.unknown_outcomes.discard(cid)
+            self._adopt(seen)
+            return
+        if not resend:
+            return
+        try:
+            self.broker.submit(self.orders[cid])
+        except BrokerTimeout as exc:
+            log.warning("resend of %s has an unknown outcome again: %s", cid, exc)
+            return
+        except BrokerError as exc:
+            self.unknown_outcomes.discard(cid)
+            self._move(cid, OrderStatus.REJECTED, f"not at the broker after a timeout, resend refused: {exc}")
+            self._on_terminal(self.orders[cid])
+            return
+        self.unknown_outcomes.discard(cid)
+
+    def _adopt(self, seen: Order) -> None:
+        """Take over the broker's status for an order (its fills come as fills, by execution id)."""
+        cid = seen.client_order_id
+        mine = self.orders[cid]
+        if seen.status in (OrderStatus.NEW, OrderStatus.SUBMITTED) or seen.status is mine.status:
+            return
+        filled = max(seen.filled_quantity, mine.filled_quantity)
+        new = self._move(cid, seen.status, seen.status_reason or "adopted from the broker",
+                         filled_quantity=filled, broker_order_id=seen.broker_order_id)  # fmt: skip
+        if new is not None and new.is_terminal:
+            self._on_terminal(new)
+
+    def has_execution(self, execution_id: ExecutionId) -> bool:
+        return execution_id in self._executions
+
+    def adopt_fill(self, fill: Fill) -> None:
+        """A fill the broker has for one of our orders and we missed (reconciliation): applied once."""
+        self._incident(IncidentKind.ADOPTED, f"fill {fill.execution_id} missed, taken from the broker",
+                       fill.client_order_id)  # fmt: skip
+        self._on_fill(fill)
+
+    def adopt_status(self, seen: Order) -> None:
+        self._incident(
+            IncidentKind.ADOPTED, f"status {seen.status.value} taken from the broker", seen.client_order_id
+        )
+        self._adopt(seen)
+
+    def _incident(self, kind: IncidentKind, detail: str, cid: ClientOrderId | None = None) -> Incident:
+        incident = Incident(self.clock.now(), self.account_id, kind, detail, cid)
+        self.incidents.append(incident)
+        self.journal.current.incidents.append(incident)
+        log.error("%s", incident.line)
+        return incident
+
+    def halt(self, reason: str) -> None:
+        """Fail closed: the account refuses new orders until an operator has looked."""
+        if self.halted is None:
+            self.halted = reason
+            self._incident(IncidentKind.RECONCILIATION, f"trading halted: {reason}")
 
     def _start_legged(self, parent: Order) -> None:
         self._move(parent.client_order_id, OrderStatus.SUBMITTED, "sending legs one by one")
@@ -160,7 +255,7 @@ class OrderManager:
         state = self._legged[parent_id]
         leg = state.pending.pop(0)
         child = Order(
-            client_order_id=self.ids.client_order_id(self.account_id),
+            client_order_id=self.ids.client_order_id(self.clock.now()),
             account_id=self.account_id,
             legs=(leg,),
             quantity=state.parent.quantity * leg.ratio,
@@ -199,6 +294,8 @@ class OrderManager:
     # -- broker events -----------------------------------------------------------------------------
 
     def process_events(self) -> None:
+        for cid in sorted(self.unknown_outcomes):
+            self.resolve_unknown(cid)
         events = self.broker.poll_events()
         for event in events:
             if isinstance(event, Fill):
@@ -211,18 +308,68 @@ class OrderManager:
                 self._on_hold(event)
 
     def _on_fill(self, fill: Fill) -> None:
-        order = self.orders.get(fill.client_order_id)
-        if order is None:
-            log.error("fill %s for unknown order %s", fill.fill_id, fill.client_order_id)
+        if fill.execution_id in self._executions:
+            self.duplicate_fills += 1  # delivered again: applied once already
             return
+        cid = fill.client_order_id
+        order = self.orders.get(cid)
+        if order is None:
+            self._incident(
+                IncidentKind.UNKNOWN_ORDER_FILL, f"fill {fill.execution_id} for an order we never made", cid
+            )
+            return
+        leg_key = (cid, fill.leg_index)
+        leg_total = self._leg_filled.get(leg_key, 0) + fill.quantity
+        leg_max = order.quantity * order.legs[fill.leg_index].ratio
+        self._executions.add(fill.execution_id)
+        if leg_total > leg_max:
+            self._incident(
+                IncidentKind.OVERFILL,
+                f"fill {fill.execution_id} of {fill.quantity} {fill.instrument.key} would make leg "
+                f"{fill.leg_index} {leg_total}/{leg_max}: not applied",
+                cid,
+            )
+            return
+        self._leg_filled[leg_key] = leg_total
+        if order.status is OrderStatus.PENDING_CANCEL:
+            self.fills_after_cancel_request += 1
+        if order.status in (OrderStatus.CANCELED, OrderStatus.EXPIRED):
+            self._incident(
+                IncidentKind.FILL_AFTER_TERMINAL,
+                f"fill {fill.execution_id} of {fill.quantity} {fill.instrument.key} after the order was "
+                f"{order.status.value}: applied (the broker's fills are the truth)",
+                cid,
+            )
         entries, events = self.book.apply_fill(fill, order)
+        self.fills_applied += 1
         records = self.journal.current
         records.fills.append(fill)
         records.ledger.extend(entries)
         records.position_events.extend(events)
         if order.position_id is not None:
             records.positions.append(self.book.positions[order.position_id])
-        self.holds.pop(fill.client_order_id, None)
+        self.holds.pop(cid, None)
+        self._follow_fills(order)
+
+    def _follow_fills(self, order: Order) -> None:
+        """Move the order by its fills, so a fill counts even when its status report is late or lost."""
+        cid = order.client_order_id
+        units = min(self._leg_filled.get((cid, i), 0) // leg.ratio for i, leg in enumerate(order.legs))
+        if units <= order.filled_quantity:
+            return
+        was_terminal = order.is_terminal
+        status = OrderStatus.FILLED if units == order.quantity else OrderStatus.PARTIALLY_FILLED
+        new = self._move(cid, status, "filled" if units == order.quantity else "partly filled",
+                         filled_quantity=units)  # fmt: skip
+        if new is None:
+            return
+        if new.is_terminal:
+            self._on_terminal(new)
+        elif was_terminal:
+            # The order left CANCELED/EXPIRED on a late fill: ask the broker what it is now.
+            seen = self.broker.lookup(cid)
+            if seen is not None and seen.is_terminal:
+                self._adopt(seen)
 
     def _on_update(self, update: OrderUpdate) -> None:
         if update.client_order_id not in self.orders:
@@ -332,7 +479,7 @@ class OrderManager:
         for leg, qty in state.filled_legs:
             reverse = dataclasses.replace(leg, side=leg.side.opposite, ratio=1, effect=_opposite(leg.effect))
             unwind = Order(
-                client_order_id=self.ids.client_order_id(self.account_id),
+                client_order_id=self.ids.client_order_id(self.clock.now()),
                 account_id=self.account_id,
                 legs=(reverse,),
                 quantity=qty,

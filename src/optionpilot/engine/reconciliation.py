@@ -1,4 +1,11 @@
-"""Reconciliation: compare the book with the broker; the same path at start-up and after a crash."""
+"""Reconciliation: compare the book with the broker; the same path at start-up and after a crash.
+
+With the order manager it first settles what it can explain, then compares: a fill the broker has
+for one of our orders that we missed (known by execution id and client id) is applied and recorded
+as adopted; an order we sent whose outcome we never heard is looked up. What is left (an order or a
+fill at the broker we never made, cash or positions that still differ) halts the account: it refuses
+new orders, with an incident saying why, and the run goes on for its other accounts.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from optionpilot.core.money import ZERO
+from optionpilot.domain.orders import OrderStatus
 from optionpilot.engine.book import AccountBook
+from optionpilot.engine.order_manager import OrderManager
 from optionpilot.ports.broker import Broker
 
 
@@ -35,9 +44,16 @@ class ReconciliationReport:
         return f"{self.account_id}: " + "; ".join(str(d) for d in self.differences)
 
 
-def reconcile(book: AccountBook, broker: Broker, *, cash_tolerance: Decimal = ZERO) -> ReconciliationReport:
-    """Cash must agree to the cent (or the tolerance); every position quantity exactly."""
-    diffs: list[Difference] = []
+def reconcile(
+    book: AccountBook,
+    broker: Broker,
+    *,
+    orders: OrderManager | None = None,
+    cash_tolerance: Decimal = ZERO,
+) -> ReconciliationReport:
+    """Cash must agree to the cent (or the tolerance); every position quantity exactly; with `orders`,
+    every fill by execution id and every open order by client id. Differences left halt the account."""
+    diffs: list[Difference] = [] if orders is None else _orders_and_fills(orders, broker)
     account = broker.account()
     if abs(account.cash - book.cash) > cash_tolerance:
         diffs.append(Difference("cash", book.cash, account.cash))
@@ -47,4 +63,35 @@ def reconcile(book: AccountBook, broker: Broker, *, cash_tolerance: Decimal = ZE
         a, b = ours.get(key, 0), theirs.get(key, 0)
         if a != b:
             diffs.append(Difference(key, Decimal(a), Decimal(b)))
-    return ReconciliationReport(str(book.account_id), tuple(diffs))
+    report = ReconciliationReport(str(book.account_id), tuple(diffs))
+    if orders is not None and not report.ok:
+        orders.halt(f"reconciliation: {report.summary()}")
+    return report
+
+
+def _orders_and_fills(orders: OrderManager, broker: Broker) -> list[Difference]:
+    diffs: list[Difference] = []
+    for cid in sorted(orders.unknown_outcomes):
+        orders.resolve_unknown(cid)
+    for fill in broker.executions():
+        if orders.has_execution(fill.execution_id):
+            continue
+        if fill.client_order_id in orders.orders:
+            orders.adopt_fill(fill)
+        else:
+            diffs.append(
+                Difference(f"fill {fill.execution_id} of unknown order {fill.client_order_id}", ZERO, ZERO)
+            )
+    for theirs in broker.open_orders():
+        mine = orders.orders.get(theirs.client_order_id)
+        if mine is None:
+            diffs.append(Difference(f"open order {theirs.client_order_id} we never made", ZERO, ZERO))
+    for mine in list(orders.open_orders()):
+        if mine.status is OrderStatus.NEW:
+            continue
+        seen = broker.lookup(mine.client_order_id)
+        if seen is None:
+            orders.resolve_unknown(mine.client_order_id)  # stored as sent, the broker never had it
+        elif seen.status is not mine.status:
+            orders.adopt_status(seen)
+    return diffs

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from optionpilot.core.clock import Clock, LiveClock
 from optionpilot.core.errors import PersistenceError
+from optionpilot.domain.fills import Fill
 from optionpilot.domain.orders import OrderStatus
 from optionpilot.persistence import rows as r
 from optionpilot.persistence import tables as t
@@ -70,6 +71,7 @@ class _Statements:
         self.leg_upsert = self._upsert(t.position_legs, ["run_id", "position_id", "instrument_key"])
         self.position_events = t.position_events.insert()
         self.equity = t.equity_points.insert()
+        self.incidents = t.incidents.insert()
         self.iv_upsert = self._upsert(t.iv_history, ["symbol", "day", "source"], keep=("run_id",))
 
     def _insert(self, table: sa.Table) -> Any:
@@ -140,6 +142,10 @@ class SqlRecorder:
         # A standing run outlives each command: closing it at rest marks it completed, not dead.
         self.rest_on_close = False
         self._buffer: list[_TickRows] = []
+        # (account, execution id) of every fill handed to the database: a fill delivered twice is
+        # dropped here, before it can fail its tick on the UNIQUE constraint (the backstop).
+        self._executions: set[tuple[str, str]] = set()
+        self.duplicate_fills_dropped = 0
         self.rows_written = 0
         self.ticks_written = 0
 
@@ -212,6 +218,15 @@ class SqlRecorder:
             raise PersistenceError(f"run {run_id} is not in {mask_url(self.url)}: nothing to resume")
         self._run_id = run_id
         self._finished = False
+        self._load_executions(run_id)
+
+    def _load_executions(self, run_id: str) -> None:
+        accounts = sa.select(t.accounts.c.account_id).where(t.accounts.c.run_id == run_id)
+        query = sa.select(t.fills.c.account_id, t.fills.c.execution_id).where(
+            t.fills.c.account_id.in_(accounts)
+        )
+        with self.engine.connect() as conn:
+            self._executions.update((a, x) for a, x in conn.execute(query))
 
     def record(self, records: TickRecords) -> None:
         """Convert the tick now (a bad value fails here, naming the record), store it per the buffer size."""
@@ -407,7 +422,7 @@ class SqlRecorder:
             [r.order_row(run_id, o) for cid, o in latest.items() if cid not in new_ids],
         )
         add(self._sql.order_events, [r.order_event_row(run_id, o) for o in rec.orders])
-        add(self._sql.fills, [r.fill_row(run_id, f) for f in rec.fills])
+        add(self._sql.fills, [r.fill_row(run_id, f) for f in self._first_deliveries(rec)])
         add(self._sql.settlements, [r.settlement_row(run_id, s) for s in rec.settlements])
         add(self._sql.ledger, [r.ledger_row(run_id, e) for e in rec.ledger])
         positions = {p.position_id: p for p in rec.positions}
@@ -415,4 +430,16 @@ class SqlRecorder:
         add(self._sql.leg_upsert, [leg for p in positions.values() for leg in r.position_leg_rows(run_id, p)])
         add(self._sql.position_events, [r.position_event_row(run_id, e) for e in rec.position_events])
         add(self._sql.equity, [r.equity_row(run_id, p) for p in rec.equity])
+        add(self._sql.incidents, [r.incident_row(run_id, x) for x in rec.incidents])
         return tick
+
+    def _first_deliveries(self, rec: TickRecords) -> list[Fill]:
+        fresh = []
+        for fill in rec.fills:
+            key = (fill.account_id, fill.execution_id)
+            if key in self._executions:
+                self.duplicate_fills_dropped += 1
+                continue
+            self._executions.add(key)
+            fresh.append(fill)
+        return fresh

@@ -12,6 +12,7 @@ from optionpilot.core.calendars import Market
 from optionpilot.core.errors import DataError, PersistenceError
 from optionpilot.domain.accounts import LedgerEntry
 from optionpilot.domain.fills import ExpirySettlement, Fill
+from optionpilot.domain.incidents import Incident
 from optionpilot.domain.instruments import (
     ExerciseStyle,
     Instrument,
@@ -267,6 +268,18 @@ def fill_row(run_id: str, fill: Fill) -> Row:
         "fee": fill.fee,
         "effect": fill.effect.value,
         "ts": fill.ts,
+        "execution_id": fill.execution_id,
+    }
+
+
+def incident_row(run_id: str, incident: Incident) -> Row:
+    return {
+        "run_id": run_id,
+        "account_id": incident.account_id,
+        "client_order_id": incident.client_order_id,
+        "kind": incident.kind.value,
+        "detail": incident.detail,
+        "ts": incident.ts,
     }
 
 

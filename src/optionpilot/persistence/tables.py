@@ -211,8 +211,24 @@ fills = sa.Table(
     sa.Column("fee", Money(), nullable=False),
     sa.Column("effect", sa.String(8), nullable=False),
     sa.Column("ts", UtcDateTime(), nullable=False),
+    # The broker's execution id: a fill is stored once per account, whatever delivered it twice.
+    sa.Column("execution_id", sa.String(96), nullable=False),
     sa.UniqueConstraint("run_id", "fill_id"),
+    sa.UniqueConstraint("account_id", "execution_id"),
     sa.Index(None, "client_order_id"),
+)
+
+incidents = sa.Table(
+    "incidents",
+    metadata,
+    _id(),
+    _run(),
+    sa.Column("account_id", sa.String(64), nullable=False),
+    sa.Column("client_order_id", sa.String(96)),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("ts", UtcDateTime(), nullable=False),
+    sa.Index(None, "run_id", "account_id"),
 )
 
 settlements = sa.Table(

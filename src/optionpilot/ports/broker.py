@@ -11,7 +11,7 @@ from typing import Protocol
 from optionpilot.core.calendars import Market
 from optionpilot.core.ids import ClientOrderId
 from optionpilot.domain.accounts import AccountSnapshot
-from optionpilot.domain.fills import BrokerEvent
+from optionpilot.domain.fills import BrokerEvent, Fill
 from optionpilot.domain.orders import Order, OrderType
 
 
@@ -49,7 +49,17 @@ class Broker(Protocol):
     def capabilities(self) -> BrokerCapabilities: ...
 
     def submit(self, order: Order) -> None:
-        """Send an order whose client_order_id is already stored. Raises BrokerError on refusal to send."""
+        """Send an order whose client_order_id is already stored. Raises BrokerError on refusal to send,
+        BrokerTimeout when the outcome is unknown (the broker may have the order)."""
+        ...
+
+    def lookup(self, client_order_id: ClientOrderId) -> Order | None:
+        """The broker's view of the order with this client id (working or finished), None if it has
+        none. The order manager asks this before anything is sent again after an unknown outcome."""
+        ...
+
+    def executions(self) -> Sequence[Fill]:
+        """Every fill the broker holds for the account, for reconciliation by execution id."""
         ...
 
     def cancel(self, client_order_id: ClientOrderId) -> None: ...

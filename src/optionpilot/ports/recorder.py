@@ -11,6 +11,7 @@ from typing import Protocol
 from optionpilot.core.ids import AccountId
 from optionpilot.domain.accounts import LedgerEntry
 from optionpilot.domain.fills import ExpirySettlement, Fill
+from optionpilot.domain.incidents import Incident
 from optionpilot.domain.market import NewsItem
 from optionpilot.domain.orders import Order
 from optionpilot.domain.positions import Position
@@ -63,6 +64,7 @@ class TickRecords:
     position_events: list[PositionEvent] = field(default_factory=list)
     positions: list[Position] = field(default_factory=list)  # positions whose state changed
     equity: list[EquityPoint] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not any(
@@ -79,6 +81,7 @@ class TickRecords:
                 self.position_events,
                 self.positions,
                 self.equity,
+                self.incidents,
             )
         )
 

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from optionpilot.core.errors import PersistenceError
-from optionpilot.core.ids import FillId
+from optionpilot.core.ids import ExecutionId, FillId
 from optionpilot.domain.fills import Fill
 from optionpilot.domain.orders import OrderLeg, OrderStatus, Side
 from optionpilot.domain.recommendations import Rejection
@@ -28,15 +28,29 @@ def _count(rec: SqlRecorder, table: sa.Table) -> int:
 
 
 def _bad_tick(kit: SimpleNamespace, minutes: int) -> TickRecords:
-    """A tick whose last insert fails: two fills with the same id, after a rejection and an equity point."""
+    """A tick whose last insert fails: two executions under one fill id, after a rejection and an equity
+    point (a fill delivered twice, same execution id, is no failure: see the test below)."""
     ts = kit.T0 + timedelta(minutes=minutes)
-    fill = Fill(
-        FillId("dup"), "op-x", kit.LARGE, 0, kit.CALL, Side.BUY, 1, Decimal("1.00"), Decimal("0.65"), ts
-    )
+    fills = [
+        Fill(
+            FillId("dup"),
+            "op-x",
+            kit.LARGE,
+            0,
+            kit.CALL,
+            Side.BUY,
+            1,
+            Decimal("1.00"),
+            Decimal("0.65"),
+            ts,
+            execution_id=ExecutionId(f"x{minutes}-{n}"),
+        )
+        for n in (1, 2)
+    ]
     return TickRecords(
         ts=ts,
         rejections=[Rejection(ts, "risk", "risk.daily_loss", "daily loss limit reached")],
-        fills=[fill, fill],
+        fills=fills,
         equity=[kit.equity(ts, "1", "1")],
     )
 
@@ -241,3 +255,35 @@ def test_news_is_stored_once_per_run(db_url: str, scene: SimpleNamespace, kit: S
         with rec.engine.connect() as conn:
             row = conn.execute(sa.select(t.news)).one()
     assert row.tickers == ["SPY"] and row.sentiment_label == "bullish" and row.sentiment_score == 0.7
+
+
+def test_a_fill_delivered_twice_is_stored_once_and_its_tick_is_kept(
+    db_url: str, scene: SimpleNamespace, kit: SimpleNamespace
+) -> None:
+    ts = kit.T0 + timedelta(minutes=7)
+    price, fee = Decimal("1.00"), Decimal("0.65")
+    fill = Fill(
+        FillId("f7"),
+        "op-x",
+        kit.LARGE,
+        0,
+        kit.CALL,
+        Side.BUY,
+        1,
+        price,
+        fee,
+        ts,
+        execution_id=ExecutionId("x-7"),
+    )
+    with SqlRecorder(db_url) as rec:
+        rec.start_run(scene.info)
+        rec.record(TickRecords(ts=ts, fills=[fill, fill], equity=[kit.equity(ts, "1", "1")]))
+        rec.record(TickRecords(ts=ts, fills=[fill], equity=[kit.equity(ts, "2", "2")]))
+        assert _count(rec, t.fills) == 1 and _count(rec, t.equity_points) == 2
+        assert rec.duplicate_fills_dropped == 2
+    # The UNIQUE constraint is the backstop: a writer that never saw the first copy fails whole.
+    with SqlRecorder(db_url) as other:
+        other.start_run(dataclasses.replace(scene.info, run_id="run-2"))
+        again = dataclasses.replace(fill, fill_id=FillId("other"))
+        with pytest.raises(PersistenceError, match="not stored"):
+            other.record(TickRecords(ts=ts, fills=[again]))

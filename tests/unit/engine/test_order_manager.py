@@ -62,11 +62,17 @@ class ScriptedBroker:
     def open_orders(self) -> Sequence[Order]:
         return []
 
+    def lookup(self, client_order_id: ClientOrderId) -> Order | None:
+        return next((o for o in self.sent if o.client_order_id == client_order_id), None)
+
+    def executions(self) -> Sequence[Fill]:
+        return []
+
     def fill_all(self, order: Order, price: str) -> None:
         leg = order.legs[0]
         self.events.append(
             Fill(
-                FillId(f"f{len(self.events)}"),
+                FillId(f"f{order.client_order_id}-{len(self.events)}"),
                 order.client_order_id,
                 A,
                 0,
@@ -96,12 +102,28 @@ class NullRecorder:
         pass
 
 
+RECORDERS: dict[int, NullRecorder] = {}
+
+
 def setup(style: MultiLegStyle, refuse: bool = False) -> tuple[OrderManager, ScriptedBroker, AccountBook]:
     broker = ScriptedBroker(style, refuse)
     book = AccountBook(A, "USD", Decimal(10_000), T0)
     book.add_position(Position(PositionId("p1"), A, "SPY", "bull_call_spread", T0, "why"))
-    om = OrderManager(A, broker, book, IdMaker("t"), SimulatedClock(T0), Journal(NullRecorder()))
+    recorder = NullRecorder()
+    om = OrderManager(A, broker, book, IdMaker("t"), SimulatedClock(T0), Journal(recorder))
+    RECORDERS[id(om)] = recorder
     return om, broker, book
+
+
+def journaled(om: OrderManager) -> TickRecords:
+    """What was stored before each send and what the tick holds since, in order."""
+    out = TickRecords(ts=T0)
+    for tick in [*RECORDERS[id(om)].ticks, om.journal.current]:
+        out.orders.extend(tick.orders)
+        out.rejections.extend(tick.rejections)
+        out.position_events.extend(tick.position_events)
+        out.incidents.extend(tick.incidents)
+    return out
 
 
 SPREAD = (OrderLeg(SHORT, Side.SELL), OrderLeg(LONG, Side.BUY))
@@ -114,7 +136,7 @@ def test_atomic_broker_gets_one_multi_leg_order_with_our_id_stored_first() -> No
     )
     assert len(broker.sent) == 1 and len(broker.sent[0].legs) == 2
     assert broker.sent[0].client_order_id == o.client_order_id
-    statuses = [x.status for x in om.journal.current.orders]
+    statuses = [x.status for x in journaled(om).orders]
     assert statuses == [OrderStatus.NEW, OrderStatus.SUBMITTED]
 
 
@@ -135,7 +157,7 @@ def test_legged_broker_sends_buys_first_and_unwinds_a_failed_leg() -> None:
     unwind = broker.sent[2]
     assert unwind.purpose == "unwind" and unwind.legs[0].side is Side.SELL
     assert unwind.legs[0].instrument == LONG and unwind.legs[0].effect is PositionEffect.CLOSE
-    assert any(r.rule == "legged.unwind" for r in om.journal.current.rejections)
+    assert any(r.rule == "legged.unwind" for r in journaled(om).rejections)
     broker.fill_all(unwind, "5.90")
     om.process_events()
     p = book.positions[PositionId("p1")]
@@ -156,7 +178,7 @@ def test_a_refused_send_rejects_the_order_and_ends_the_opening_position() -> Non
     assert om.orders[o.client_order_id].status is OrderStatus.REJECTED
     assert "insufficient buying power" in om.orders[o.client_order_id].status_reason
     assert book.positions[PositionId("p1")].status is PositionStatus.CLOSED
-    kinds = [e.kind for e in om.journal.current.position_events]
+    kinds = [e.kind for e in journaled(om).position_events]
     assert kinds == [PositionEventKind.ENTRY_FAILED]
 
 
@@ -177,7 +199,7 @@ def test_late_reports_are_ignored_not_applied() -> None:
     assert om.orders[o.client_order_id].status is OrderStatus.FILLED
 
 
-def test_durable_journal_stores_the_order_before_the_broker_sees_it() -> None:
+def test_the_journal_always_stores_the_order_before_the_broker_sees_it() -> None:
     broker = ScriptedBroker(MultiLegStyle.ATOMIC)
     recorder = NullRecorder()
     seen_at_send: list[int] = []
@@ -191,9 +213,9 @@ def test_durable_journal_stores_the_order_before_the_broker_sees_it() -> None:
     broker.submit = submit  # type: ignore[method-assign]
     book = AccountBook(A, "USD", Decimal(10_000), T0)
     book.add_position(Position(PositionId("p1"), A, "SPY", "long_call", T0, "why"))
-    journal = Journal(recorder, durable_orders=True)
+    journal = Journal(recorder)
     om = OrderManager(A, broker, book, IdMaker("t"), SimulatedClock(T0), journal)
     om.place((OrderLeg(LONG, Side.BUY),), 1, position_id=PositionId("p1"), purpose="entry", reason="r",
              limit_price=Decimal("6.00"))  # fmt: skip
-    assert seen_at_send == [1]
-    assert recorder.ticks[0].orders[0].status is OrderStatus.NEW
+    assert seen_at_send == [2]  # its NEW and SUBMITTED versions
+    assert recorder.ticks[0].orders[-1].status is OrderStatus.SUBMITTED

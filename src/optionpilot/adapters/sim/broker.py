@@ -97,6 +97,7 @@ class SimulatedBroker:
         self._orders: dict[ClientOrderId, Order] = {}
         self._working: dict[ClientOrderId, _Working] = {}
         self._events: list[BrokerEvent] = []
+        self._fills: list[Fill] = []
         # Size already taken from a displayed quote: (instrument key, side) -> (quote time, taken).
         self._consumed: dict[tuple[str, Side], tuple[datetime, int]] = {}
         self._sessions: dict[date, Session | None] = {}
@@ -120,6 +121,11 @@ class SimulatedBroker:
         return self._ledger
 
     def submit(self, order: Order) -> None:
+        if order.client_order_id in self._orders:
+            # As a real broker does: one client id, one order, however often it is sent.
+            raise self._refuse(
+                f"client order id {order.client_order_id} was already sent", "duplicate_client_id"
+            )
         self._check_sendable(order)
         now = self._clock.now()
         sent = (
@@ -199,6 +205,12 @@ class SimulatedBroker:
     def order(self, client_order_id: ClientOrderId) -> Order | None:
         """The broker's view of any order it was sent, working or finished."""
         return self._orders.get(client_order_id)
+
+    def lookup(self, client_order_id: ClientOrderId) -> Order | None:
+        return self._orders.get(client_order_id)
+
+    def executions(self) -> Sequence[Fill]:
+        return list(self._fills)
 
     # ------------------------------------------------------------------------------ refusals
 
@@ -450,10 +462,12 @@ class SimulatedBroker:
                 fee=fee,
                 ts=now,
                 effect=leg.effect,
+                execution_id=self._ids.execution_id(now),
             )
             key = leg.instrument.key
             self._consumed[(key, leg.side)] = (lm.quote.ts, self._taken(key, lm) + qty)
             self._book_fill(fill)
+            self._fills.append(fill)
             self._events.append(fill)
         w.charged_order_fee = True
         filled = order.filled_quantity + units

@@ -19,6 +19,21 @@ class ExpiryDelivery(StrEnum):
     FUNDED = "funded"  # deliver only when the cash stays >= 0; else close them at intrinsic value
 
 
+class FaultConfig(BaseModel):
+    """Faults injected into what the simulated broker reports (see adapters/sim/faults.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    seed: int = 0
+    max_deliveries: int = Field(default=3, ge=1)  # each fill comes 1..max_deliveries times
+    shuffle: bool = True  # a poll's events in a random order
+    fills_after_cancel: bool = True  # a final cancel/expiry reported before the fills it had
+    delay_fills: float = Field(default=0.2, ge=0, le=1)  # a poll's fills held to the next poll
+    timeout_received: float = Field(default=0.05, ge=0, le=1)  # the broker got the order, we hear a timeout
+    timeout_lost: float = Field(default=0.05, ge=0, le=1)  # the order never arrived, we hear a timeout
+
+
 class SimBrokerConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -47,3 +62,4 @@ class SimBrokerConfig(BaseModel):
     expiry_delivery: ExpiryDelivery = ExpiryDelivery.FUNDED
     fees: FeesConfig = Field(default_factory=FeesConfig)
     margin: MarginConfig = Field(default_factory=MarginConfig)
+    faults: FaultConfig = Field(default_factory=FaultConfig)

@@ -48,7 +48,7 @@ elif point == "fill":  # the fill is in the book, not in the database
     after(OrderManager, "_on_fill")
 elif point == "commit":  # fills inserted, their transaction not committed
     after(sqlalchemy.engine.Connection, "execute", lambda stmt, *a: getattr(stmt, "table", None) is t.fills)
-run_backtest(db, market={"sessions": 1}, run={"seed": 3})
+run_backtest(db, market={"sessions": 2}, run={"seed": 3})
 print("finished")
 """
 

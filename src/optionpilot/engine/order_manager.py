@@ -229,6 +229,11 @@ class OrderManager:
             self._executions.add(execution_id)
             self._leg_filled[(cid, leg_index)] = self._leg_filled.get((cid, leg_index), 0) + quantity
 
+    @property
+    def executions(self) -> frozenset[ExecutionId]:
+        """Every execution id applied (or restored as applied)."""
+        return frozenset(self._executions)
+
     def has_execution(self, execution_id: ExecutionId) -> bool:
         return execution_id in self._executions
 

@@ -399,7 +399,7 @@ def open_standing(view: MarketView, db: str, account_name: str | None = None) ->
     if not start.ok:
         # Fail closed: the account refuses new orders (its incident is stored), the command carries on.
         log.error("standing account %s halted: %s", acct.name, start.summary())
-        journal.commit()
+    journal.commit()  # the incidents, and any fill adopted from the broker, are stored now
     desk = MultiLegDesk(account, view.market, view.clock, journal, ids, config.strategies)
     return Standing(run_id, view, account, desk, journal, rec, created, start)
 

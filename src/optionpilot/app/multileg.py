@@ -6,8 +6,10 @@ before the close) unless `data` names a store (its last session: at the close fo
 The standing simulated account (how state persists between CLI invocations): the database is the system
 of record. Each account trades in a run of mode "standing" (`standing-<market>-<account>`), created with
 its deposit on first use. Every later verb rebuilds it from those rows: the book's cash is the sum of its
-ledger and its positions are the stored open positions; the simulated broker is rebuilt from the same
-state (cash, and one holding per stored leg), then reconciled with the book before anything is sent.
+ledger and its positions are the stored open positions, the order manager knows every stored order and
+fill. The simulated broker keeps its own state apart (`adapters.sim.standing`: its ledger, positions,
+orders and executions, written by the broker as they change) and is restored from that, not from the
+engine's rows; the book is then reconciled with it before anything is sent.
 Orders a verb leaves unfilled are canceled before it ends, so no order outlives its process.
 """
 
@@ -24,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from optionpilot.adapters.sim.broker import SimulatedBroker
 from optionpilot.adapters.sim.market import SimulatedMarket
 from optionpilot.adapters.sim.market_config import SimMarketConfig
+from optionpilot.adapters.sim.standing import BrokerStateStore, StandingSimBroker
 from optionpilot.app.backtest import Backtest, MarketSource, build_backtest, rules_from, simulator_source
 from optionpilot.app.config import AccountConfig, OptionPilotConfig
 from optionpilot.app.settings import masked_dump
@@ -309,13 +311,6 @@ def run_allocate(config: OptionPilotConfig, db: str, capital: Decimal) -> Alloca
 # -- the standing account ---------------------------------------------------------------------------------
 
 
-class StandingSimBroker(SimulatedBroker):
-    """The simulated broker rebuilt from stored state."""
-
-    def restore_positions(self, positions: Sequence[Position]) -> None:
-        self.restore(leg for p in positions for leg in p.legs.values())
-
-
 @dataclass(slots=True)
 class Standing:
     run_id: str
@@ -376,7 +371,16 @@ def open_standing(view: MarketView, db: str, account_name: str | None = None) ->
         multi_leg=acct.multi_leg,
         ids=ids,
     )
-    broker.restore_positions([p for p in positions if p.is_open])
+    # The broker's own state, kept apart from the engine's tables; the engine reconciles against it.
+    state_store = BrokerStateStore(rec.engine, f"{run_id}/{acct.name}")
+    state = state_store.load()
+    if state is not None:
+        broker.restore_state(state)
+    elif not created:
+        # A database from before the broker kept its own state: it starts from the engine's, once.
+        log.warning("standing account %s: no simulated broker state, taken from the database", acct.name)
+        broker.restore(leg for p in positions if p.is_open for leg in p.legs.values())
+    broker.attach(state_store)
     book = AccountBook(aid, currency, cash, view.clock.now())
     for p in positions:
         book.add_position(p)
@@ -385,6 +389,9 @@ def open_standing(view: MarketView, db: str, account_name: str | None = None) ->
     if created:
         journal.current.ledger.append(book.deposit)
     orders = OrderManager(aid, broker, book, ids, view.clock, journal)
+    orders.restore(
+        store.load_orders(rec.engine, run_id, aid), store.stored_executions(rec.engine, run_id, aid)
+    )
     account = AccountRuntime(
         aid, acct.name, view.market_code, currency, acct.starting_cash, broker, book, orders
     )
@@ -392,7 +399,7 @@ def open_standing(view: MarketView, db: str, account_name: str | None = None) ->
     if not start.ok:
         # Fail closed: the account refuses new orders (its incident is stored), the command carries on.
         log.error("standing account %s halted: %s", acct.name, start.summary())
-        journal.commit()
+    journal.commit()  # the incidents, and any fill adopted from the broker, are stored now
     desk = MultiLegDesk(account, view.market, view.clock, journal, ids, config.strategies)
     return Standing(run_id, view, account, desk, journal, rec, created, start)
 

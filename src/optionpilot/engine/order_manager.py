@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -215,6 +215,24 @@ class OrderManager:
                          filled_quantity=filled, broker_order_id=seen.broker_order_id)  # fmt: skip
         if new is not None and new.is_terminal:
             self._on_terminal(new)
+
+    def restore(
+        self, orders: Iterable[Order], fills: Iterable[tuple[ExecutionId, ClientOrderId, int, int]]
+    ) -> None:
+        """Take over the orders and fills (execution id, client id, leg, quantity) an earlier process
+        stored, at start-up before reconciling: they count as applied, known by execution and client id."""
+        for order in orders:
+            self.orders[order.client_order_id] = order
+            if not order.is_terminal:
+                self._working[order.client_order_id] = order
+        for execution_id, cid, leg_index, quantity in fills:
+            self._executions.add(execution_id)
+            self._leg_filled[(cid, leg_index)] = self._leg_filled.get((cid, leg_index), 0) + quantity
+
+    @property
+    def executions(self) -> frozenset[ExecutionId]:
+        """Every execution id applied (or restored as applied)."""
+        return frozenset(self._executions)
 
     def has_execution(self, execution_id: ExecutionId) -> bool:
         return execution_id in self._executions

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from optionpilot.core.money import ZERO
+from optionpilot.domain.fills import Fill
 from optionpilot.domain.orders import OrderStatus
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.order_manager import OrderManager
@@ -53,7 +54,7 @@ def reconcile(
 ) -> ReconciliationReport:
     """Cash must agree to the cent (or the tolerance); every position quantity exactly; with `orders`,
     every fill by execution id and every open order by client id. Differences left halt the account."""
-    diffs: list[Difference] = [] if orders is None else _orders_and_fills(orders, broker)
+    diffs: list[Difference] = [] if orders is None else _orders_and_fills(orders, broker, book)
     account = broker.account()
     if abs(account.cash - book.cash) > cash_tolerance:
         diffs.append(Difference("cash", book.cash, account.cash))
@@ -69,19 +70,37 @@ def reconcile(
     return report
 
 
-def _orders_and_fills(orders: OrderManager, broker: Broker) -> list[Difference]:
+def _orders_and_fills(orders: OrderManager, broker: Broker, book: AccountBook) -> list[Difference]:
     diffs: list[Difference] = []
     for cid in sorted(orders.unknown_outcomes):
         orders.resolve_unknown(cid)
-    for fill in broker.executions():
+    theirs_fills = list(broker.executions())
+    missed: list[Fill] = []
+    for fill in theirs_fills:
         if orders.has_execution(fill.execution_id):
             continue
         if fill.client_order_id in orders.orders:
-            orders.adopt_fill(fill)
+            missed.append(fill)
         else:
             diffs.append(
                 Difference(f"fill {fill.execution_id} of unknown order {fill.client_order_id}", ZERO, ZERO)
             )
+    if missed and _explains(missed, book, broker):
+        for fill in missed:
+            orders.adopt_fill(fill)
+    else:
+        # The book already shows (or cannot take) what these fills did: adopting them would count twice.
+        diffs.extend(
+            Difference(
+                f"fill {f.execution_id} of {f.client_order_id} at the broker, not among ours", ZERO, ZERO
+            )
+            for f in missed
+        )
+    at_broker = {f.execution_id for f in theirs_fills}
+    diffs.extend(
+        Difference(f"fill {e} of ours the broker does not have", ZERO, ZERO)
+        for e in sorted(orders.executions - at_broker)
+    )
     for theirs in broker.open_orders():
         mine = orders.orders.get(theirs.client_order_id)
         if mine is None:
@@ -95,3 +114,16 @@ def _orders_and_fills(orders: OrderManager, broker: Broker) -> list[Difference]:
         elif seen.status is not mine.status:
             orders.adopt_status(seen)
     return diffs
+
+
+def _explains(missed: list[Fill], book: AccountBook, broker: Broker) -> bool:
+    """Whether the missed fills account exactly for the differences in cash and positions: then we
+    missed them (a crash between the broker's fill and our record), and they are adopted."""
+    cash = book.cash + sum((f.cash_flow for f in missed), start=ZERO)
+    if cash != broker.account().cash:
+        return False
+    ours = book.holdings()
+    for f in missed:
+        ours[f.instrument.key] = ours.get(f.instrument.key, 0) + f.side.sign * f.quantity
+    theirs = {p.symbol: p.quantity for p in broker.positions() if p.quantity}
+    return {k: v for k, v in ours.items() if v} == theirs

@@ -20,10 +20,10 @@ from sqlalchemy.engine import Engine
 
 from optionpilot.core.calendars import Market
 from optionpilot.core.errors import PersistenceError
-from optionpilot.core.ids import AccountId, PositionId
+from optionpilot.core.ids import AccountId, BrokerOrderId, ClientOrderId, ExecutionId, PositionId
 from optionpilot.core.money import ZERO
 from optionpilot.domain.instruments import OptionContract, OptionRight, Stock, Underlying
-from optionpilot.domain.orders import OrderLeg
+from optionpilot.domain.orders import Order, OrderLeg, OrderStatus, OrderType, TimeInForce
 from optionpilot.domain.positions import Position, PositionLeg, PositionStatus
 from optionpilot.persistence import tables as t
 from optionpilot.persistence.recorder import SqlRecorder
@@ -207,6 +207,51 @@ def stored_row_count(engine: Engine, run_id: str) -> int:
             n = conn.execute(sa.select(sa.func.count()).where(table.c.run_id == run_id)).scalar()
             total += int(n or 0)
     return total
+
+
+def load_orders(engine: Engine, run_id: str, account_id: str) -> list[Order]:
+    """Every order the account stored, as last stored."""
+    o = t.orders.c
+    q = sa.select(t.orders).where(o.run_id == run_id, o.account_id == account_id)
+    with engine.connect() as conn:
+        rows = [r._mapping for r in conn.execute(q.order_by(o.created_at, o.client_order_id))]
+    return [
+        Order(
+            client_order_id=ClientOrderId(m["client_order_id"]),
+            account_id=AccountId(m["account_id"]),
+            legs=legs_from_json(m["legs"]),
+            quantity=int(m["quantity"]),
+            order_type=OrderType(m["order_type"]),
+            created_at=m["created_at"],
+            limit_price=m["limit_price"],
+            tif=TimeInForce(m["tif"]),
+            position_id=None if m["position_id"] is None else PositionId(m["position_id"]),
+            purpose=m["purpose"],
+            reason=m["reason"],
+            parent_id=None if m["parent_id"] is None else ClientOrderId(m["parent_id"]),
+            status=OrderStatus(m["status"]),
+            status_reason=m["status_reason"],
+            filled_quantity=int(m["filled_quantity"]),
+            broker_order_id=None if m["broker_order_id"] is None else BrokerOrderId(m["broker_order_id"]),
+            updated_at=m["updated_at"],
+        )
+        for m in rows
+    ]
+
+
+def stored_executions(
+    engine: Engine, run_id: str, account_id: str
+) -> list[tuple[ExecutionId, ClientOrderId, int, int]]:
+    """Every fill the account stored: (execution id, client order id, leg index, quantity)."""
+    f = t.fills.c
+    q = sa.select(f.execution_id, f.client_order_id, f.leg_index, f.quantity).where(
+        f.run_id == run_id, f.account_id == account_id
+    )
+    with engine.connect() as conn:
+        return [
+            (ExecutionId(e), ClientOrderId(c), int(leg), int(n))
+            for e, c, leg, n in conn.execute(q.order_by(f.id))
+        ]
 
 
 def load_positions(

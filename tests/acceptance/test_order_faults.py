@@ -16,12 +16,20 @@ from optionpilot.testing.backtests import run_backtest, sqlite_url
 
 pytestmark = pytest.mark.slow
 
-FAULTS = {"enabled": True, "seed": 11, "max_deliveries": 3, "timeout_received": 0.1, "timeout_lost": 0.1}
+FAULTS = {
+    "enabled": True,
+    "seed": 11,
+    "max_deliveries": 3,
+    "timeout_received": 0.1,
+    "timeout_lost": 0.1,
+    "late_cancels": 0.5,
+}
 
 
 def test_faulty_deliveries_apply_every_fill_exactly_once_and_reconcile_to_the_cent(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path)
-    bt, result = run_backtest(url, broker={"faults": FAULTS})
+    # Entry limits cancelled after one minute: many cancel requests, some crossing a fill.
+    bt, result = run_backtest(url, broker={"faults": FAULTS}, engine={"entry_order_ttl_minutes": 1}, market={"sessions": 5})
     assert result.reconciled, [r.summary() for r in result.reconciliation]
     figures = Counter[str]()
     engine = sa.create_engine(url)
@@ -62,6 +70,8 @@ def test_faulty_deliveries_apply_every_fill_exactly_once_and_reconcile_to_the_ce
         figures["fills_after_terminal"] += kinds[IncidentKind.FILL_AFTER_TERMINAL]
         figures["fills_after_cancel_request"] += om.fills_after_cancel_request
         figures["timeouts"] += faulty.timeouts
+        figures["late_cancels"] += faulty.late_cancels
+        assert not [o for o in om.orders.values() if o.status.value == "pending_cancel"], "stuck"
         figures["unknown_outcomes"] += kinds[IncidentKind.UNKNOWN_OUTCOME]
         figures["adopted_at_reconciliation"] += kinds[IncidentKind.ADOPTED]
     print(dict(figures))
@@ -70,3 +80,6 @@ def test_faulty_deliveries_apply_every_fill_exactly_once_and_reconcile_to_the_ce
     assert figures["duplicates_rejected"] == figures["deliveries"] - figures["executions"]
     # A resend after a lost order may time out again: one incident per order, one timeout per try.
     assert 0 < figures["unknown_outcomes"] <= figures["timeouts"]
+    # Cancel requests that crossed a fill: the fill is applied and the order leaves PENDING_CANCEL.
+    assert figures["late_cancels"] > 0
+    assert figures["fills_after_cancel_request"] > 0

@@ -32,6 +32,8 @@ class FaultConfig(BaseModel):
     delay_fills: float = Field(default=0.2, ge=0, le=1)  # a poll's fills held to the next poll
     timeout_received: float = Field(default=0.05, ge=0, le=1)  # the broker got the order, we hear a timeout
     timeout_lost: float = Field(default=0.05, ge=0, le=1)  # the order never arrived, we hear a timeout
+    # A cancel request reaches the broker only after its next matching: the order may fill meanwhile.
+    late_cancels: float = Field(default=0.0, ge=0, le=1)
 
 
 class SimBrokerConfig(BaseModel):

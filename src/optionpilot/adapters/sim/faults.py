@@ -3,7 +3,8 @@
 The simulated broker stays correct (its own ledger, orders and fills are the truth); only what the
 engine hears is disturbed, the way a wire disturbs it: every fill delivered one to `max_deliveries`
 times, events of a poll out of order, an order's CANCELED/EXPIRED report ahead of fills it had (the
-fills follow at the next poll), and sends that time out whether or not the broker received them.
+fills follow at the next poll), sends that time out whether or not the broker received them, and cancel
+requests that reach the broker only after it traded the order (the fill then comes after the request).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 
 from optionpilot.adapters.sim.broker import SimulatedBroker
 from optionpilot.adapters.sim.broker_config import FaultConfig
-from optionpilot.core.errors import BrokerTimeout
+from optionpilot.core.errors import BrokerError, BrokerTimeout
 from optionpilot.core.ids import ClientOrderId
 from optionpilot.domain.accounts import AccountSnapshot
 from optionpilot.domain.fills import BrokerEvent, Fill, OrderUpdate
@@ -29,6 +30,8 @@ class FaultyBroker:
         self.config = config
         self._rng = random.Random(config.seed)
         self._held: list[BrokerEvent] = []
+        self._late_cancels: list[ClientOrderId] = []
+        self.late_cancels = 0
         self.deliveries = 0  # fill deliveries, counting every copy
         self.timeouts = 0
 
@@ -47,6 +50,10 @@ class FaultyBroker:
             raise BrokerTimeout(f"submit of {order.client_order_id} timed out (received)", broker="sim")
 
     def cancel(self, client_order_id: ClientOrderId) -> None:
+        if self._rng.random() < self.config.late_cancels:
+            self._late_cancels.append(client_order_id)
+            self.late_cancels += 1
+            return
         self.inner.cancel(client_order_id)
 
     def replace(self, client_order_id: ClientOrderId, new_order: Order) -> None:
@@ -70,7 +77,14 @@ class FaultyBroker:
     def poll_events(self) -> Sequence[BrokerEvent]:
         out: list[BrokerEvent] = self._held  # held copies come as they were made, not copied again
         self._held = []
-        for event in self.inner.poll_events():
+        events = self.inner.poll_events()
+        for cid in self._late_cancels:
+            try:
+                self.inner.cancel(cid)
+            except BrokerError:
+                pass  # it filled or ended while the request travelled: its own reports say so
+        self._late_cancels = []
+        for event in events:
             copies = self._rng.randint(1, self.config.max_deliveries) if isinstance(event, Fill) else 1
             out.extend([event] * copies)
         if self.config.fills_after_cancel:

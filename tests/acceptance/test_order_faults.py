@@ -29,7 +29,9 @@ FAULTS = {
 def test_faulty_deliveries_apply_every_fill_exactly_once_and_reconcile_to_the_cent(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path)
     # Entry limits cancelled after one minute: many cancel requests, some crossing a fill.
-    bt, result = run_backtest(url, broker={"faults": FAULTS}, engine={"entry_order_ttl_minutes": 1}, market={"sessions": 5})
+    bt, result = run_backtest(
+        url, broker={"faults": FAULTS}, engine={"entry_order_ttl_minutes": 1}, market={"sessions": 5}
+    )
     assert result.reconciled, [r.summary() for r in result.reconciliation]
     figures = Counter[str]()
     engine = sa.create_engine(url)

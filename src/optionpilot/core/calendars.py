@@ -58,6 +58,9 @@ class TradingCalendar:
         self.market = market
         self.zone = ZoneInfo(self.info.timezone)
         self._cal = xcals.get_calendar(self.info.calendar_code)
+        # Sessions never change; marking asks for the same few thousands of times a run, and each pandas
+        # lookup costs ~0.5 ms (profiled: a fifth of the default backtest).
+        self._by_day: dict[date, Session] = {}
 
     def sessions(self, start: date, end: date) -> list[Session]:
         labels = self._cal.sessions_in_range(pd.Timestamp(start), pd.Timestamp(end))
@@ -70,10 +73,14 @@ class TradingCalendar:
         return [self._session(ts) for ts in labels]
 
     def session(self, day: date) -> Session:
+        known = self._by_day.get(day)
+        if known is not None:
+            return known
         ts = pd.Timestamp(day)
         if not self._cal.is_session(ts):
             raise ConfigError(f"{day.isoformat()} is not a {self.info.calendar_code} trading session")
-        return self._session(ts)
+        found = self._by_day[day] = self._session(ts)
+        return found
 
     def is_session(self, day: date) -> bool:
         return bool(self._cal.is_session(pd.Timestamp(day)))

@@ -8,18 +8,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from optionpilot.core.calendars import Market
 from optionpilot.core.errors import DataError, PersistenceError
 from optionpilot.domain.accounts import LedgerEntry
 from optionpilot.domain.fills import ExpirySettlement, Fill
 from optionpilot.domain.incidents import Incident
+from optionpilot.domain.instrument_codec import instrument_from_dict, instrument_to_dict
 from optionpilot.domain.instruments import (
-    ExerciseStyle,
     Instrument,
     OptionContract,
-    OptionRight,
-    Settlement,
-    Stock,
 )
 from optionpilot.domain.orders import Order, OrderLeg, PositionEffect, Side
 from optionpilot.domain.positions import Position
@@ -83,43 +79,15 @@ def instrument_columns(instrument: Instrument) -> Row:
 
 
 def instrument_json(instrument: Instrument) -> Row:
-    if isinstance(instrument, OptionContract):
-        return {
-            "kind": "option",
-            "key": instrument_columns(instrument)["instrument_key"],
-            "underlying": instrument.underlying,
-            "expiry": instrument.expiry.isoformat(),
-            "strike": str(instrument.strike),
-            "right": instrument.right.value,
-            "market": instrument.market.value,
-            "multiplier": instrument.multiplier,
-            "style": instrument.style.value,
-            "settlement": instrument.settlement.value,
-            "root": instrument.root,
-        }
-    return {
-        "kind": "stock",
-        "key": instrument.key,
-        "symbol": instrument.symbol,
-        "market": instrument.market.value,
-    }
+    try:
+        return instrument_to_dict(instrument)
+    except DataError as exc:
+        raise PersistenceError(f"cannot name option {instrument}: {exc}") from exc
 
 
 def instrument_from_json(data: Mapping[str, Any]) -> Instrument:
     try:
-        if data["kind"] == "stock":
-            return Stock(symbol=data["symbol"], market=Market(data["market"]))
-        return OptionContract(
-            underlying=data["underlying"],
-            expiry=date.fromisoformat(data["expiry"]),
-            strike=Decimal(data["strike"]),
-            right=OptionRight(data["right"]),
-            market=Market(data["market"]),
-            multiplier=int(data["multiplier"]),
-            style=ExerciseStyle(data["style"]),
-            settlement=Settlement(data["settlement"]),
-            root=data.get("root"),
-        )
+        return instrument_from_dict(data)
     except (KeyError, ValueError, TypeError, ArithmeticError) as exc:
         raise PersistenceError(f"stored instrument {dict(data)!r} cannot be read: {exc!r}") from exc
 

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
 from optionpilot.adapters.sim.broker import SimulatedBroker, _Working
-from optionpilot.core.calendars import Market
 from optionpilot.core.errors import BrokerError
 from optionpilot.core.ids import (
     AccountId,
@@ -36,14 +35,7 @@ from optionpilot.core.ids import (
 from optionpilot.core.money import ZERO
 from optionpilot.domain.accounts import CashLedger, LedgerEntry, LedgerKind
 from optionpilot.domain.fills import BrokerEvent, Fill
-from optionpilot.domain.instruments import (
-    ExerciseStyle,
-    Instrument,
-    OptionContract,
-    OptionRight,
-    Settlement,
-    Stock,
-)
+from optionpilot.domain.instrument_codec import instrument_from_dict, instrument_to_dict
 from optionpilot.domain.orders import (
     Order,
     OrderLeg,
@@ -170,7 +162,7 @@ class StandingSimBroker(SimulatedBroker):
             ],
             "positions": [
                 {
-                    "instrument": _inst_json(p.instrument),
+                    "instrument": instrument_to_dict(p.instrument),
                     "quantity": p.quantity,
                     "avg_price": str(p.avg_price),
                 }
@@ -192,7 +184,7 @@ class StandingSimBroker(SimulatedBroker):
                     )
                 )
             positions = [
-                (_inst_from(p["instrument"]), int(p["quantity"]), Decimal(p["avg_price"]))
+                (instrument_from_dict(p["instrument"]), int(p["quantity"]), Decimal(p["avg_price"]))
                 for p in state["positions"]
             ]
             orders = [_order_from(o) for o in state["orders"]]
@@ -227,39 +219,6 @@ def _ts(text: str) -> datetime:
     return ts
 
 
-def _inst_json(inst: Instrument) -> dict[str, Any]:
-    if isinstance(inst, Stock):
-        return {"kind": "stock", "symbol": inst.symbol, "market": inst.market.value}
-    return {
-        "kind": "option",
-        "underlying": inst.underlying,
-        "expiry": inst.expiry.isoformat(),
-        "strike": str(inst.strike),
-        "right": inst.right.value,
-        "market": inst.market.value,
-        "multiplier": inst.multiplier,
-        "style": inst.style.value,
-        "settlement": inst.settlement.value,
-        "root": inst.root,
-    }
-
-
-def _inst_from(d: Mapping[str, Any]) -> Instrument:
-    if d["kind"] == "stock":
-        return Stock(d["symbol"], Market(d["market"]))
-    return OptionContract(
-        underlying=d["underlying"],
-        expiry=date.fromisoformat(d["expiry"]),
-        strike=Decimal(d["strike"]),
-        right=OptionRight(d["right"]),
-        market=Market(d["market"]),
-        multiplier=int(d["multiplier"]),
-        style=ExerciseStyle(d["style"]),
-        settlement=Settlement(d["settlement"]),
-        root=d.get("root"),
-    )
-
-
 def _opt(value: object) -> str | None:
     return None if value is None else str(value)
 
@@ -270,7 +229,7 @@ def _order_json(o: Order) -> dict[str, Any]:
         "account_id": o.account_id,
         "legs": [
             {
-                "instrument": _inst_json(leg.instrument),
+                "instrument": instrument_to_dict(leg.instrument),
                 "side": leg.side.value,
                 "ratio": leg.ratio,
                 "effect": leg.effect.value,
@@ -300,7 +259,7 @@ def _order_from(d: Mapping[str, Any]) -> Order:
         account_id=AccountId(d["account_id"]),
         legs=tuple(
             OrderLeg(
-                _inst_from(leg["instrument"]),
+                instrument_from_dict(leg["instrument"]),
                 Side(leg["side"]),
                 int(leg["ratio"]),
                 PositionEffect(leg["effect"]),
@@ -331,7 +290,7 @@ def _fill_json(f: Fill) -> dict[str, Any]:
         "account_id": f.account_id,
         "client_order_id": f.client_order_id,
         "leg_index": f.leg_index,
-        "instrument": _inst_json(f.instrument),
+        "instrument": instrument_to_dict(f.instrument),
         "side": f.side.value,
         "quantity": f.quantity,
         "price": str(f.price),
@@ -347,7 +306,7 @@ def _fill_from(d: Mapping[str, Any]) -> Fill:
         client_order_id=ClientOrderId(d["client_order_id"]),
         account_id=AccountId(d["account_id"]),
         leg_index=int(d["leg_index"]),
-        instrument=_inst_from(d["instrument"]),
+        instrument=instrument_from_dict(d["instrument"]),
         side=Side(d["side"]),
         quantity=int(d["quantity"]),
         price=Decimal(d["price"]),

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from optionpilot.app.backtest import build_backtest
 from optionpilot.app.config import OptionPilotConfig
-from optionpilot.app.multileg import build_multileg_backtest
 from optionpilot.decisions.strategies.catalog import StrategyType
 from optionpilot.persistence import tables as t
 from optionpilot.persistence.database import create_engine
@@ -25,11 +25,11 @@ def test_multileg_backtest_reconciles_to_the_cent(tmp_path: Path) -> None:
             "market": {"sessions": 6, "profiles": [p.model_dump() for p in base.market.profiles[:3]]},
         }
     )
-    bt = build_multileg_backtest(cfg)
+    bt = build_backtest(cfg, flows=("multileg",))
     result = bt.runner.run()
     assert result.reconciled, [r.summary() for r in result.reconciliation]
     pipeline = bt.pipeline
-    assert pipeline.entries_sent > 0  # type: ignore[attr-defined]
+    assert pipeline.entries_sent > 0
     kinds = {StrategyType(p.strategy_type) for a in bt.accounts for p in a.book.positions.values()}
     assert kinds  # every position is one of the catalog's strategies
     engine = create_engine(db)

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from optionpilot.app.backtest import Backtest
+from optionpilot.app.backtest import Backtest, build_backtest
 from optionpilot.app.config import OptionPilotConfig
-from optionpilot.app.multileg import build_multileg_backtest
 from optionpilot.app.replay import replay_source
 from optionpilot.domain.instruments import Stock
 from optionpilot.domain.positions import PositionStatus
@@ -30,7 +29,7 @@ def run(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Ba
     db = f"sqlite:///{tmp / 'bt.sqlite'}"
     cfg = OptionPilotConfig.model_validate({"run": {"db": db, "out": str(tmp)}})
     source, cfg = replay_source(shared_data / "options/eod/spy_2021", cfg, None)
-    bt = build_multileg_backtest(cfg, source)
+    bt = build_backtest(cfg, source=source, flows=("multileg",))
     result = bt.runner.run()
     assert result.reconciled, [r.summary() for r in result.reconciliation]
     assert result.bar_events == 252  # one daily bar of SPY per session of 2021

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,16 +19,18 @@ from optionpilot.core.calendars import MARKETS, Market, Session, calendar_for
 from optionpilot.core.clock import SimulatedClock
 from optionpilot.core.errors import ConfigError
 from optionpilot.core.ids import AccountId, IdMaker
+from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.order_manager import OrderManager
-from optionpilot.engine.pipeline import Pipeline
+from optionpilot.engine.pipeline import FLOWS, Flow, Pipeline
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.runner import Runner
 from optionpilot.engine.ticker import BacktestTicker
 from optionpilot.persistence.database import DatabaseConfig
 from optionpilot.persistence.recorder import SqlRecorder
+from optionpilot.persistence.scan_records import candidate_record
 from optionpilot.persistence.trade_history import SqlTradeHistory
 from optionpilot.ports.broker import Broker
 from optionpilot.ports.market_data import MarketData
@@ -69,10 +71,15 @@ def rules_from(config: OptionPilotConfig) -> Rules:
     )
 
 
-def run_id_for(config: OptionPilotConfig) -> str:
-    """Stable for the same seed, market window and accounts, so reruns are easy to compare."""
+def run_id_for(config: OptionPilotConfig, flows: Collection[Flow] = FLOWS) -> str:
+    """Stable for the same seed, market window, accounts and flows, so reruns are easy to compare."""
     m = config.market
-    return f"bt-s{config.run.seed}-{m.end:%Y%m%d}-{m.sessions}d-{len(m.profiles)}u"
+    return f"bt-s{config.run.seed}-{m.end:%Y%m%d}-{m.sessions}d-{len(m.profiles)}u{_flow_suffix(flows)}"
+
+
+def _flow_suffix(flows: Collection[Flow]) -> str:
+    """Nothing for both flows (the default); `-main` or `-multileg` for one."""
+    return "" if set(flows) == set(FLOWS) else "-" + "-".join(f for f in FLOWS if f in flows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +111,16 @@ def build_backtest(
     source: MarketSource | None = None,
     recorder: Recorder | None = None,
     run_id: str | None = None,
+    flows: Collection[Flow] = FLOWS,
 ) -> Backtest:
+    """A backtest of `flows` (both by default) on every configured account.
+
+    Minute data is looked at every minute; with the multi-leg flow alone, every `strategies.flow
+    .step_minutes` (it needs no minute features). End-of-day data: one look a session, as the source says.
+    """
     src = source or simulator_source(config)
+    if set(flows) == {"multileg"} and src.step_minutes == 1:
+        src = MarketSource(src.market, src.sessions, src.open, config.strategies.flow.step_minutes, src.label)
     for account in config.accounts:
         if account.broker != "sim":
             raise ConfigError(
@@ -126,7 +141,8 @@ def build_backtest(
     clock = SimulatedClock(sessions[0].open - timedelta(minutes=1))
     currency = MARKETS[src.market].currency
     info = RunInfo(
-        run_id=run_id or (run_id_for(config) if source is None else f"bt-{src.label}"),
+        run_id=run_id
+        or (run_id_for(config, flows) if source is None else f"bt-{src.label}{_flow_suffix(flows)}"),
         mode="backtest",
         started_at=clock.now(),
         seed=config.run.seed,
@@ -166,6 +182,7 @@ def build_backtest(
                 book,
                 orders,
                 allow_short_stock=account.allow_short_stock,
+                sleeves=account.sleeves,
             )
         )
     pipeline = Pipeline(
@@ -181,6 +198,10 @@ def build_backtest(
         history=SqlTradeHistory(rec.engine) if isinstance(rec, SqlRecorder) else None,
         run_id=rid,
         mode="backtest",
+        flows=flows,
+        clock=clock,
+        strategies=config.strategies,
+        on_candidates=_candidate_store(rec),
     )
     ticker = BacktestTicker(clock, sessions, src.step_minutes)
     runner = Runner(
@@ -193,6 +214,18 @@ def build_backtest(
         recorder=rec,
     )
     return Backtest(rid, config, clock, market, accounts, pipeline, runner, rec, ticker)
+
+
+def _candidate_store(rec: Recorder) -> Callable[[Sequence[StrategyCandidate]], None] | None:
+    """Each scan's ranked candidates go to the database, so a run answers "why this strategy"."""
+    if not isinstance(rec, SqlRecorder):
+        return None
+
+    def store(candidates: Sequence[StrategyCandidate]) -> None:
+        if candidates:
+            rec.record_candidates([candidate_record(c) for c in candidates])
+
+    return store
 
 
 def _candidates(base: str) -> Iterator[str]:

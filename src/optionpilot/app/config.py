@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from optionpilot.adapters.sim.broker_config import SimBrokerConfig
 from optionpilot.adapters.sim.market_config import SimMarketConfig
 from optionpilot.core.calendars import Market
+from optionpilot.decisions.budgets import SleeveConfig
 from optionpilot.decisions.exits import ExitConfig
 from optionpilot.decisions.kelly import KellyConfig
 from optionpilot.decisions.liquidity import LiquidityConfig
@@ -52,6 +53,8 @@ class AccountConfig(_Strict):
     multi_leg: MultiLegStyle = MultiLegStyle.ATOMIC
     # A bearish stock trade sells short only where this is on; otherwise a bearish signal trades no stock.
     allow_short_stock: bool = False
+    # `[accounts.sleeves]` under the account's `[[accounts]]`: each way of trading gets its share of equity.
+    sleeves: SleeveConfig = Field(default_factory=SleeveConfig)
 
 
 def default_accounts() -> list[AccountConfig]:

@@ -29,7 +29,6 @@ import numpy as np
 from optionpilot.adapters.sim.market import SimulatedMarket
 from optionpilot.adapters.sim.market_config import SimMarketConfig
 from optionpilot.adapters.sim.standing import BrokerStateStore, StandingSimBroker
-from optionpilot.app.backtest import Backtest, MarketSource, build_backtest, rules_from, simulator_source
 from optionpilot.app.config import AccountConfig, OptionPilotConfig
 from optionpilot.app.settings import masked_dump
 from optionpilot.core.calendars import MARKETS, Market, Session, calendar_for
@@ -47,16 +46,13 @@ from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.multileg import MonitorRow, MultiLegDesk
-from optionpilot.engine.multileg_flow import MultiLegPipeline
 from optionpilot.engine.multileg_scan import ScanResult, scan_market
 from optionpilot.engine.order_manager import OrderManager
 from optionpilot.engine.reconciliation import ReconciliationReport, reconcile
-from optionpilot.engine.ticker import BacktestTicker
 from optionpilot.persistence import strategy_store as store
 from optionpilot.persistence.database import DatabaseConfig
 from optionpilot.persistence.read_models import ReadModels
-from optionpilot.persistence.recorder import SqlRecorder
-from optionpilot.persistence.scan_records import AllocationRecord, IvPoint, StrategyCandidateRecord
+from optionpilot.persistence.scan_records import AllocationRecord, IvPoint, candidate_record
 from optionpilot.persistence.strategy_store import StandingRecorder, StoredCandidate
 from optionpilot.ports.market_data import MarketData
 from optionpilot.ports.recorder import RunInfo
@@ -119,34 +115,6 @@ class ScanOutcome:
     run_id: str
     result: ScanResult
     stored: int
-
-
-def candidate_record(c: StrategyCandidate) -> StrategyCandidateRecord:
-    comps = dict(c.components)
-    # Not columns of the table, but allocation and display want them back.
-    comps.update(confidence=c.confidence, spread_pct=c.spread_pct, sigma=c.sigma)
-    return StrategyCandidateRecord(
-        candidate_id=c.candidate_id,
-        ts=c.ts,
-        underlying=c.underlying,
-        strategy_type=c.strategy.value,
-        legs=c.legs,
-        net_premium=c.net_debit * c.multiplier,
-        max_profit=c.max_profit,
-        max_loss=c.max_loss,
-        breakevens=c.breakevens,
-        pop=c.pop,
-        expected_value=c.expected_value,
-        margin=c.margin,
-        score=c.score,
-        conviction=c.conviction.value,
-        reason=c.reason,
-        delta=c.delta,
-        gamma=c.gamma,
-        vega=c.vega,
-        theta=c.theta,
-        score_components=comps,
-    )
 
 
 def candidate_from(s: StoredCandidate) -> StrategyCandidate:
@@ -393,8 +361,9 @@ def open_standing(view: MarketView, db: str, account_name: str | None = None) ->
         store.load_orders(rec.engine, run_id, aid), store.stored_executions(rec.engine, run_id, aid)
     )
     account = AccountRuntime(
-        aid, acct.name, view.market_code, currency, acct.starting_cash, broker, book, orders
-    )
+        aid, acct.name, view.market_code, currency, acct.starting_cash, broker, book, orders,
+        sleeves=acct.sleeves,
+    )  # fmt: skip
     start = reconcile(book, broker, orders=orders)
     if not start.ok:
         # Fail closed: the account refuses new orders (its incident is stored), the command carries on.
@@ -524,48 +493,12 @@ def run_monitor_cycle(st: Standing, *, act: bool) -> list[MonitorRow]:
     return rows
 
 
-# -- the multileg backtest ------------------------------------------------------------------------------
-
-
-def build_multileg_backtest(config: OptionPilotConfig, source: MarketSource | None = None) -> Backtest:
-    """The main backtest's runner, order manager, recorder and report, with the multi-leg pipeline."""
-    src = source or simulator_source(config)
-    flow = config.strategies.flow
-    # Minute data: look every `step_minutes`; end-of-day data: once a session, as the source says.
-    step = flow.step_minutes if src.step_minutes == 1 else src.step_minutes
-    src = MarketSource(src.market, src.sessions, src.open, step, f"multileg-{src.label}")
-    bt = build_backtest(config, source=src)
-    recorder = bt.recorder
-
-    def store_candidates(candidates: Sequence[StrategyCandidate]) -> None:
-        if isinstance(recorder, SqlRecorder) and candidates:
-            recorder.record_candidates([candidate_record(c) for c in candidates])
-
-    pipeline = MultiLegPipeline(
-        market=bt.market,
-        accounts=bt.accounts,
-        journal=bt.runner.journal,
-        ids=bt.accounts[0].orders.ids,
-        rules=rules_from(config),
-        clock=bt.clock,
-        strategies=config.strategies,
-        on_candidates=store_candidates,
-    )
-    bt.pipeline = pipeline
-    bt.runner.pipeline = pipeline
-    ticker = BacktestTicker(bt.clock, src.sessions, step)
-    bt.ticker = ticker
-    bt.runner.ticker = ticker
-    return bt
-
-
 __all__ = [
     "AllocateOutcome",
     "ExecutedRow",
     "MarketView",
     "ScanOutcome",
     "Standing",
-    "build_multileg_backtest",
     "open_market",
     "open_standing",
     "run_allocate",

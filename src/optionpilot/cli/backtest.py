@@ -19,16 +19,18 @@ from rich.table import Table
 
 from optionpilot.app.backtest import build_backtest
 from optionpilot.app.config import OptionPilotConfig
-from optionpilot.app.multileg import build_multileg_backtest
 from optionpilot.app.replay import replay_source
 from optionpilot.app.report_data import report_data
 from optionpilot.app.settings import load_model
 from optionpilot.cli.console import make_console
 from optionpilot.cli.database_url import prepare_sqlite_folder
 from optionpilot.cli.errors import fail, one_line_errors
+from optionpilot.engine.pipeline import FLOWS, MAIN_ONLY, Flow
 from optionpilot.engine.ticker import Tick
 from optionpilot.persistence.recorder import SqlRecorder
 from optionpilot.reports.html import summary_rows, write_report
+
+_FLOWS: dict[str, tuple[Flow, ...]] = {"both": FLOWS, "main": MAIN_ONLY, "multileg": ("multileg",)}
 
 console = make_console()
 
@@ -62,8 +64,12 @@ def backtest(
     out: Annotated[Path | None, typer.Option("--out", help="Directory for the HTML report")] = None,
     flow: Annotated[
         str,
-        typer.Option("--flow", help="main: the intraday single-leg flow; multileg: scan, allocate, manage"),
-    ] = "main",
+        typer.Option(
+            "--flow",
+            help="both (default): both flows on the same accounts; main: the intraday single-leg flow "
+            "alone; multileg: the scanned multi-leg strategies alone",
+        ),
+    ] = "both",
     news: Annotated[
         Path | None, typer.Option("--news", help="A timestamped news file (CSV or JSON Lines) to trade on")
     ] = None,
@@ -89,11 +95,10 @@ def backtest(
         source = None
         if data is not None:
             source, cfg = replay_source(data, cfg, symbols, console)
-        if flow not in ("main", "multileg"):
-            fail(f"--flow {flow!r}: choose main or multileg")
-        bt = (
-            build_multileg_backtest(cfg, source) if flow == "multileg" else build_backtest(cfg, source=source)
-        )
+        flows = _FLOWS.get(flow)
+        if flows is None:
+            fail(f"--flow {flow!r}: choose both, main or multileg")
+        bt = build_backtest(cfg, source=source, flows=flows)
         started = time.perf_counter()
         with Progress(
             TextColumn("[bold]backtest[/]"),

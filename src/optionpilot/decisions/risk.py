@@ -73,6 +73,23 @@ def check_risk(
             deployed=float(after),
             limit=float(limit),
         )
+    greeks = check_net_greeks(state, delta, vega, cfg)
+    if not greeks.ok:
+        return greeks
+    left = max(limit - after, ZERO)
+    return Decision.yes(
+        left,
+        f"within limits: {cents(after)} of {cents(limit)} deployed, net delta {state.net_delta + delta:+.1f}",
+        "risk.ok",
+        left=float(left),
+    )
+
+
+def check_net_greeks(
+    state: PortfolioState, delta: float, vega: float, config: RiskConfig | None = None
+) -> Decision[Decimal]:
+    """The account's net delta and vega caps with a new trade's signed Greeks added (off unless set)."""
+    cfg = config or RiskConfig()
     new_delta = state.net_delta + delta
     if cfg.max_abs_net_delta is not None and abs(new_delta) > cfg.max_abs_net_delta:
         return Decision.no(
@@ -83,13 +100,7 @@ def check_risk(
         return Decision.no(
             f"net vega would be {new_vega:+.1f}, over {cfg.max_abs_net_vega:g}", "risk.net_vega"
         )
-    left = max(limit - after, ZERO)
-    return Decision.yes(
-        left,
-        f"within limits: {cents(after)} of {cents(limit)} deployed, net delta {new_delta:+.1f}",
-        "risk.ok",
-        left=float(left),
-    )
+    return Decision.yes(ZERO, f"net delta {new_delta:+.1f}, net vega {new_vega:+.1f}", "risk.greeks_ok")
 
 
 def stock_fallback(

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from optionpilot.core.calendars import Market
 from optionpilot.core.ids import AccountId
+from optionpilot.decisions.budgets import SleeveConfig
 from optionpilot.decisions.kelly import ClosedTrade
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.order_manager import OrderManager
@@ -26,3 +27,5 @@ class AccountRuntime:
     closed_trades: list[ClosedTrade] = field(default_factory=list)
     # A bearish stock trade is a short sale; off unless the account's config allows it (issue 12).
     allow_short_stock: bool = False
+    # Each sleeve's share of equity (day / swing / multileg): the dispatcher holds every entry to it.
+    sleeves: SleeveConfig = field(default_factory=SleeveConfig)

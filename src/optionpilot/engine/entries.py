@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from optionpilot.core.ids import IdMaker, PositionId
-from optionpilot.core.money import ZERO, to_decimal
+from optionpilot.core.money import to_decimal
+from optionpilot.decisions.budgets import sleeve_for_style
 from optionpilot.decisions.exits import entry_passes_exit_rules
 from optionpilot.decisions.kelly import kelly_from_trades
-from optionpilot.decisions.risk import PortfolioState, check_risk, stock_fallback, stock_side
+from optionpilot.decisions.risk import stock_fallback, stock_side
 from optionpilot.decisions.selection import select_contract
 from optionpilot.decisions.sizing import size_option, size_stock
 from optionpilot.decisions.tiers import Tier, tier_admits, tier_for
@@ -22,7 +23,15 @@ from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position
 from optionpilot.domain.recommendations import Decision, Recommendation, Rejection, Signal
 from optionpilot.engine.account import AccountRuntime
-from optionpilot.engine.marks import Marker, PortfolioGreeks, option_greeks_full, option_greeks_one
+from optionpilot.engine.dispatch import (
+    CAPITAL,
+    SLEEVE,
+    AccountDispatcher,
+    deployed,
+    net_greeks_for_caps,
+    sleeve_of,
+)
+from optionpilot.engine.marks import Marker, option_greeks_full, option_greeks_one
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData
@@ -102,7 +111,11 @@ class EntryStage:
         atm_iv: float | None,
     ) -> None:
         book = account.book
-        if any(p.underlying == signal.underlying for p in book.open_positions()):
+        # One intraday position per underlying; a multi-leg strategy on it is another sleeve's business
+        # (netting between them is the dispatcher's).
+        if any(
+            p.underlying == signal.underlying and sleeve_of(p) != "multileg" for p in book.open_positions()
+        ):
             self._reject(
                 tick, account, signal,
                 Decision.no(f"{signal.underlying} already has an open position",
@@ -161,7 +174,7 @@ class EntryStage:
             self.rules.kelly,
         )
         open_positions = book.open_positions()
-        at_risk = _deployed(open_positions)
+        at_risk = deployed([p for p in open_positions if sleeve_of(p) != "multileg"])
         sizing = size_option(
             snapshot.buying_power,
             premium,
@@ -179,29 +192,34 @@ class EntryStage:
             self._reject(tick, account, signal, sizing, "sizing")
             return
         cost = premium * contract.multiplier * plan.initial
-        net = PortfolioGreeks()
+        net = net_greeks_for_caps(self.marker, self.rules.risk, account, tick.now)
         trade_delta = trade_vega = 0.0
         if self.rules.risk.max_abs_net_delta is not None or self.rules.risk.max_abs_net_vega is not None:
-            # Greeks cost a pricing pass, so they are computed only when a cap asks for them.
-            net = self.marker.greeks(open_positions, self.marker.marks(open_positions), tick.now)
             g = option_greeks_full(self.market, contract, float(quote.mid), tick.now)
             if g is not None:
                 units = plan.initial * contract.multiplier
                 trade_delta, trade_vega = g[0] * units, g[1] * units / 100.0
-        state = _portfolio_state(snapshot, open_positions, net)
-        risk = check_risk(
-            state, signal.trade_style, cost, delta=trade_delta, vega=trade_vega, config=self.rules.risk
+        admitted_trade = AccountDispatcher(account, self.rules).admit(
+            sleeve=sleeve_for_style(signal.trade_style),
+            trade_style=signal.trade_style,
+            cost=cost,
+            legs=(OrderLeg(contract, Side.BUY, 1, PositionEffect.OPEN),),
+            snapshot=snapshot,
+            net=net,
+            delta=trade_delta,
+            vega=trade_vega,
         )
-        if not risk.ok:
-            self._reject(tick, account, signal, risk, "risk")
+        if not admitted_trade.ok:
+            self._reject(tick, account, signal, admitted_trade, "risk")
             return
         kind = "long_call" if contract.is_call else "long_put"
         reason = f"{signal.reason} | contract: {result.decision.reason} | size: {sizing.reason}" + (
             f" | kelly: {kelly.reason}" if kelly.ok else ""
         )
         position = self._open(
-            tick, account, signal, contract, plan.initial, premium, f"{kind}/{signal.trade_style}", reason
-        )
+            tick, account, signal, contract, plan.initial, premium, f"{kind}/{signal.trade_style}", reason,
+            cost=cost,
+        )  # fmt: skip
         if plan.add_on > 0:
             position.meta["scale_in_add_on"] = str(plan.add_on)
 
@@ -216,6 +234,8 @@ class EntryStage:
         strategy_type: str,
         reason: str,
         side: Side = Side.BUY,
+        *,
+        cost: Decimal,
     ) -> Position:
         position = Position(
             position_id=PositionId(self.ids.position_id()),
@@ -232,6 +252,8 @@ class EntryStage:
                 "underlying_entry": repr(self.market.spot(signal.underlying)),
                 "original_quantity": str(quantity),
                 "confidence": f"{signal.confidence:.3f}",
+                SLEEVE: sleeve_for_style(signal.trade_style),
+                CAPITAL: str(cost),
             }
         )
         if limit is not None:
@@ -286,20 +308,24 @@ class EntryStage:
         if plan is None or plan.initial <= 0:
             self._reject(tick, account, signal, sizing, "sizing")
             return
-        # A stock entry passes the same account limits as an option entry (issue 12).
-        open_positions = account.book.open_positions()
-        net = PortfolioGreeks()
-        if self.rules.risk.max_abs_net_delta is not None or self.rules.risk.max_abs_net_vega is not None:
-            net = self.marker.greeks(open_positions, self.marker.marks(open_positions), tick.now)
-        state = _portfolio_state(snapshot, open_positions, net)
+        # A stock entry passes the same gate as an option entry: its sleeve, the account's limits.
+        net = net_greeks_for_caps(self.marker, self.rules.risk, account, tick.now)
         units = plan.initial if side.value == "long" else -plan.initial
-        risk = check_risk(
-            state, signal.trade_style, price * plan.initial, delta=float(units), config=self.rules.risk
+        stock = Stock(signal.underlying, self.market.calendar.market)
+        order_side = Side.BUY if side.value == "long" else Side.SELL
+        cost = price * plan.initial
+        risk = AccountDispatcher(account, self.rules).admit(
+            sleeve=sleeve_for_style(signal.trade_style),
+            trade_style=signal.trade_style,
+            cost=cost,
+            legs=(OrderLeg(stock, order_side, 1, PositionEffect.OPEN),),
+            snapshot=snapshot,
+            net=net,
+            delta=float(units),
         )
         if not risk.ok:
             self._reject(tick, account, signal, risk, "risk")
             return
-        stock = Stock(signal.underlying, self.market.calendar.market)
         reason = f"{signal.reason} | stock: {why}; {side.reason} | size: {sizing.reason}"
         kind = "stock" if side.value == "long" else "short_stock"
         self._open(
@@ -311,7 +337,8 @@ class EntryStage:
             None,
             f"{kind}/{signal.trade_style}",
             reason,
-            Side.BUY if side.value == "long" else Side.SELL,
+            order_side,
+            cost=cost,
         )
 
     def _tradeable(self, symbol: str) -> bool:
@@ -326,28 +353,3 @@ class EntryStage:
             chain = self.market.chain(symbol, min_dte=0, max_dte=self.rules.engine.chain_max_dte)
             self._chains[symbol] = chain
         return chain
-
-
-def _deployed(positions: list[Position]) -> Decimal:
-    """Capital at work: premium paid for options, the full value of stock either side."""
-    total = ZERO
-    for p in positions:
-        basis = p.cost_basis()
-        total += abs(basis) if p.strategy_type.startswith(("stock/", "short_stock/")) else max(basis, ZERO)
-    return total
-
-
-def _portfolio_state(
-    snapshot: AccountSnapshot, positions: list[Position], net: PortfolioGreeks
-) -> PortfolioState:
-    swing = sum(1 for p in positions if p.meta.get("trade_style") == "swing_trade")
-    # Stock trades are flat by the close, so they count against the day-trade limit.
-    day = sum(1 for p in positions if p.meta.get("trade_style") in ("day_trade", "stock"))
-    return PortfolioState(
-        equity=snapshot.equity,
-        deployed=_deployed(positions),
-        open_day_trades=day,
-        open_swing_trades=swing,
-        net_delta=net.delta,
-        net_vega=net.vega,
-    )

@@ -39,7 +39,6 @@ class FlowConfig(BaseModel):
 
     step_minutes: int = Field(30, ge=1, description="how often the flow looks during a session")
     scan_minute: int = Field(30, ge=1, description="minutes after the open of the daily scan and entries")
-    capital_share: float = Field(1.0, gt=0, le=1, description="of the account's buying power allocated")
     max_new_positions: int = Field(6, ge=0, description="entries per session at most")
     max_open_positions: int = Field(30, ge=1)
 

@@ -1,22 +1,38 @@
-"""The flow of DESIGN.md, one tick at a time: fills, bars and news, exits, entries, marks."""
+"""The flow of DESIGN.md, one tick at a time: fills, bars and news, exits, entries, marks.
+
+One pipeline runs both ways of trading on the same accounts (`flows`):
+- "main": news, sentiment, features, the watchlist and signals, entries at each watchlist look, the
+  single-leg and stock exits every minute;
+- "multileg": once a session at `strategies.flow.scan_minute` the scan, allocation and entries of
+  multi-leg strategies (`StrategyEntryStage`); every `strategies.flow.step_minutes` the desk manages them.
+Both send entries through the account's dispatcher (sleeves, limits, netting), orders through its one
+order manager, and mark equity from one book.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Collection, Sequence
+from datetime import date, datetime, timedelta
+from typing import Literal
 
+from optionpilot.core.clock import Clock
 from optionpilot.core.ids import IdMaker
 from optionpilot.core.money import ZERO
 from optionpilot.decisions.kelly import ClosedTrade
+from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.domain.market import NewsItem
 from optionpilot.domain.positions import PositionEventKind
 from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.dispatch import sleeve_of
 from optionpilot.engine.entries import EntryStage
 from optionpilot.engine.exits import ExitStage
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.marks import Marker, exposure
+from optionpilot.engine.multileg import MultiLegDesk
+from optionpilot.engine.multileg_config import StrategiesConfig
 from optionpilot.engine.rules import Rules
+from optionpilot.engine.strategy_entries import StrategyEntryStage
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData
 from optionpilot.ports.news import NewsSource
@@ -27,6 +43,10 @@ from optionpilot.signals.daily_trend import daily_trend
 from optionpilot.signals.features import Features, FeatureTracker
 from optionpilot.signals.iv import iv_percentile, iv_rank
 from optionpilot.signals.sentiment import LexiconSentimentModel, SentimentBook
+
+Flow = Literal["main", "multileg"]
+FLOWS: tuple[Flow, ...] = ("main", "multileg")
+MAIN_ONLY: tuple[Flow, ...] = ("main",)
 
 
 class Pipeline:
@@ -43,6 +63,10 @@ class Pipeline:
         history: TradeHistory | None = None,
         run_id: str = "",
         mode: str = "backtest",
+        flows: Collection[Flow] = MAIN_ONLY,
+        clock: Clock | None = None,
+        strategies: StrategiesConfig | None = None,
+        on_candidates: Callable[[Sequence[StrategyCandidate]], None] | None = None,
     ) -> None:
         self.market = market
         self.accounts = list(accounts)
@@ -67,6 +91,39 @@ class Pipeline:
         self.mode = mode
         self._history_loaded = False
         self._kelly_rows: dict[tuple[str, str], int] = {}  # (account, position) -> index in closed_trades
+        self.flows = frozenset(flows)
+        unknown = self.flows - set(FLOWS)
+        if not self.flows or unknown:
+            raise ValueError(f"flows {sorted(flows)}: choose from {list(FLOWS)}")
+        self.desks: list[MultiLegDesk] = []
+        self.strategy_entries: StrategyEntryStage | None = None
+        self.strategies = strategies or StrategiesConfig()
+        self.scanned: date | None = None
+        self.exit_signals = 0
+        self.expired_offsets = 0
+        if "multileg" in self.flows:
+            if clock is None:
+                raise ValueError("the multileg flow needs the clock")
+            self.desks = [
+                MultiLegDesk(a, market, clock, journal, ids, self.strategies) for a in self.accounts
+            ]
+            self.strategy_entries = StrategyEntryStage(
+                market=market,
+                clock=clock,
+                journal=journal,
+                rules=rules,
+                marker=self.marker,
+                strategies=self.strategies,
+                on_candidates=on_candidates,
+            )
+
+    @property
+    def entries_sent(self) -> int:
+        return self.strategy_entries.entries_sent if self.strategy_entries is not None else 0
+
+    @property
+    def candidates_evaluated(self) -> int:
+        return self.strategy_entries.candidates_evaluated if self.strategy_entries is not None else 0
 
     # -- the tick -----------------------------------------------------------------------------------
 
@@ -76,13 +133,21 @@ class Pipeline:
         for account in self.accounts:
             self._poll(account)
             self._expire_entries(tick, account)
-        if tick.is_first:
-            self._session_start(tick)
-        self._ingest(tick)
+        for desk in self.desks:
+            self.expired_offsets += desk.offset_expired()
+        main = "main" in self.flows
+        if main:
+            if tick.is_first:
+                self._session_start(tick)
+            self._ingest(tick)
+        else:
+            self.bar_events += len(self.market.bars_between(tick.since, tick.now))
         latest = self._latest_features()
-        for account in self.accounts:
-            self.exits.run(tick, account, latest)
-        if self._may_enter(tick):
+        if main:
+            for account in self.accounts:
+                self.exits.run(tick, account, latest)
+        self._multileg(tick)
+        if main and self._may_enter(tick):
             sentiments = {s: self.sentiment.get(s, tick.now) for s in self.symbols}
             self.entries.run(tick, self.accounts, latest, sentiments, self.atm_iv, self.journal.current)
         if tick.is_last or tick.minute_index % self.rules.engine.equity_interval_minutes == 0:
@@ -91,12 +156,31 @@ class Pipeline:
                 FeatureSnapshot(tick.now, symbol, f.as_dict()) for symbol, f in latest.items() if f.ready
             )
 
+    def _multileg(self, tick: Tick) -> None:
+        """Manage the strategies every `step_minutes` while the session trades; scan and enter once a day."""
+        if self.strategy_entries is None:
+            return
+        flow = self.strategies.flow
+        once = tick.is_first and tick.is_last  # end-of-day data: one look, at the close
+        trading = once or not tick.is_last
+        if not trading:
+            return
+        if once or tick.minute_index % flow.step_minutes == 0:
+            for desk in self.desks:
+                rows = desk.monitor(act=True)
+                self.exit_signals += sum(1 for r in rows if r.rule != "multileg_exit.hold")
+        if self.scanned != tick.session.day and (once or tick.minute_index >= flow.scan_minute):
+            self.scanned = tick.session.day
+            self.strategy_entries.run(tick.now, self.symbols, self.desks)
+
     def finish(self, now: datetime) -> None:
         """After the last tick: collect what the brokers still report (fills, expiries); mark again if any."""
         records = self.journal.current
         before = (len(records.fills), len(records.settlements))
         for account in self.accounts:
             self._poll(account)
+        for desk in self.desks:
+            self.expired_offsets += desk.offset_expired()
         if (len(records.fills), len(records.settlements)) != before:
             self._mark(now)
 
@@ -125,8 +209,13 @@ class Pipeline:
                 PositionEventKind.ASSIGNED,
             ):
                 position = account.book.positions[event.position_id]
-                # Kelly sizes option premium, so only option trades feed its win rate and payoffs.
-                if position.closed_at is not None and position.entry_cost > 0 and position.option_legs():
+                # Kelly sizes the intraday flow's option premium, so only its option trades feed it.
+                if (
+                    position.closed_at is not None
+                    and position.entry_cost > 0
+                    and position.option_legs()
+                    and sleeve_of(position) != "multileg"
+                ):
                     trade = ClosedTrade(
                         position.closed_at, position.realized_pnl - position.fees, position.entry_cost
                     )

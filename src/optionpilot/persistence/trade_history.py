@@ -26,7 +26,7 @@ class SqlTradeHistory:
             .where(legs.run_id == p.run_id, legs.position_id == p.position_id, legs.option_right.is_not(None))
             .exists()
         )
-        q = sa.select(p.closed_at, p.realized_pnl, p.fees, p.entry_cost).where(
+        q = sa.select(p.closed_at, p.realized_pnl, p.fees, p.entry_cost, p.meta).where(
             p.account_id == account_id,
             p.status == PositionStatus.CLOSED.value,
             p.closed_at > since,
@@ -39,9 +39,10 @@ class SqlTradeHistory:
             q = q.where(p.run_id.in_(sa.select(runs.run_id).where(runs.mode == mode)))
         with self.engine.connect() as conn:
             rows = conn.execute(q.order_by(p.closed_at, p.run_id, p.position_id)).all()
-        # Money is text on SQLite, so "premium paid" (cost > 0) is judged here, not in SQL.
+        # Money is text on SQLite, so "premium paid" (cost > 0) is judged here, not in SQL; Kelly sizes
+        # the intraday flow's premium, so the multi-leg sleeve's strategies are not its history.
         return [
             ClosedOptionTrade(account_id, closed, pnl - fees, cost)
-            for closed, pnl, fees, cost in rows
-            if cost > 0
+            for closed, pnl, fees, cost, meta in rows
+            if cost > 0 and (meta or {}).get("flow") != "multileg"
         ]

@@ -1,0 +1,154 @@
+"""One account's gate for every entry, whatever proposed it: sleeve budgets, risk limits, netting.
+
+Both entry sources go through here: the intraday signals (an option or stock, sized by the sizing rules)
+and the scanned strategies (sized by the allocator). What each sleeve has at work is measured the same way
+for both, and a position's sleeve is stored on it (`meta["sleeve"]`), so a restart or a report knows it.
+
+Capital at work of a position:
+- a single-leg option or stock: the premium paid or the stock's value either side (its cost basis), or,
+  until the entry fills, the capital it was admitted with (so two entries in one look cannot both take the
+  last of a budget);
+- a multi-leg strategy: its margin per unit (the broker's reservation, which bounds its loss) times the
+  units still open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from optionpilot.core.money import ZERO
+from optionpilot.decisions.budgets import Sleeve, check_sleeve, sleeve_for_style
+from optionpilot.decisions.netting import opposite_side
+from optionpilot.decisions.risk import PortfolioState, RiskConfig, check_net_greeks, check_risk
+from optionpilot.domain.accounts import AccountSnapshot
+from optionpilot.domain.orders import OrderLeg
+from optionpilot.domain.positions import Position
+from optionpilot.domain.recommendations import Decision
+from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.marks import Marker, PortfolioGreeks
+from optionpilot.engine.rules import Rules
+
+SLEEVE = "sleeve"
+CAPITAL = "capital"  # meta: the capital an entry was admitted with, in currency
+CAPITAL_UNIT = "capital_unit"  # meta: a multi-leg strategy's margin per unit
+
+
+def sleeve_of(position: Position) -> Sleeve:
+    """The sleeve stored on the position; positions from before sleeves are placed by what they are."""
+    stored = position.meta.get(SLEEVE)
+    if stored in ("day", "swing", "multileg"):
+        return stored  # type: ignore[return-value]
+    if position.meta.get("flow") == "multileg":
+        return "multileg"
+    return sleeve_for_style(position.meta.get("trade_style", "day_trade"))
+
+
+def at_work(position: Position) -> Decimal:
+    """The capital the position holds now (see the module docstring)."""
+    if sleeve_of(position) == "multileg":
+        unit = position.meta.get(CAPITAL_UNIT)
+        if unit:
+            return Decimal(unit) * _units(position)
+        return abs(position.cost_basis())
+    basis = position.cost_basis()
+    if position.is_flat and CAPITAL in position.meta:
+        return Decimal(position.meta[CAPITAL])  # admitted, not filled yet
+    stock = position.strategy_type.startswith(("stock/", "short_stock/"))
+    return abs(basis) if stock else max(basis, ZERO)
+
+
+def _units(p: Position) -> int:
+    ratio = int(p.meta.get("unit_ratio", "1")) or 1
+    leg = p.legs.get(p.meta.get("unit_leg", ""))
+    if leg is not None and leg.quantity:
+        return abs(leg.quantity) // ratio
+    if p.is_flat:
+        return int(p.meta.get("units", "0"))  # admitted, not filled yet
+    return max(abs(lg.quantity) for lg in p.legs.values() if lg.quantity)
+
+
+def deployed(positions: Sequence[Position], sleeve: Sleeve | None = None) -> Decimal:
+    """Capital at work in one sleeve, or in all of them."""
+    return sum(
+        (at_work(p) for p in positions if sleeve is None or sleeve_of(p) == sleeve),
+        start=ZERO,
+    )
+
+
+def portfolio_state(
+    snapshot: AccountSnapshot, positions: Sequence[Position], net: PortfolioGreeks
+) -> PortfolioState:
+    """The account as seed 001's limits see it: the intraday sleeves' positions and capital."""
+    intraday = [p for p in positions if sleeve_of(p) != "multileg"]
+    swing = sum(1 for p in intraday if p.meta.get("trade_style") == "swing_trade")
+    # Stock trades are flat by the close, so they count against the day-trade limit.
+    day = sum(1 for p in intraday if p.meta.get("trade_style") in ("day_trade", "stock"))
+    return PortfolioState(
+        equity=snapshot.equity,
+        deployed=deployed(intraday),
+        open_day_trades=day,
+        open_swing_trades=swing,
+        net_delta=net.delta,
+        net_vega=net.vega,
+    )
+
+
+def net_greeks_for_caps(
+    marker: Marker, risk: RiskConfig, account: AccountRuntime, now: datetime
+) -> PortfolioGreeks:
+    """The account's net Greeks when a cap asks for them (they cost a pricing pass), else zeros."""
+    if risk.max_abs_net_delta is None and risk.max_abs_net_vega is None:
+        return PortfolioGreeks()
+    positions = account.book.open_positions()
+    return marker.greeks(positions, marker.marks(positions), now)
+
+
+class AccountDispatcher:
+    """Admits or refuses one entry for one account; the caller sends it and stamps the position."""
+
+    def __init__(self, account: AccountRuntime, rules: Rules) -> None:
+        self.account = account
+        self.rules = rules
+
+    def admit(
+        self,
+        *,
+        sleeve: Sleeve,
+        trade_style: str,
+        cost: Decimal,
+        legs: Sequence[OrderLeg],
+        snapshot: AccountSnapshot,
+        net: PortfolioGreeks,
+        delta: float = 0.0,
+        vega: float = 0.0,
+    ) -> Decision[Decimal]:
+        """Netting, then the sleeve's budget, then the account's limits; yes with the sleeve's room left."""
+        positions = self.account.book.open_positions()
+        clash = opposite_side(self._sides(), [(leg.instrument.key, leg.side.sign) for leg in legs])
+        if not clash.ok:
+            return Decision.no(clash.reason, clash.rule)
+        budget = check_sleeve(
+            sleeve, snapshot.equity, deployed(positions, sleeve), cost, self.account.sleeves
+        )
+        if not budget.ok:
+            return budget
+        state = portfolio_state(snapshot, positions, net)
+        if sleeve == "multileg":
+            # The allocator sized it within the sleeve; seed 001's counts and 70% cap are the intraday's.
+            risk = check_net_greeks(state, delta, vega, self.rules.risk)
+        else:
+            risk = check_risk(state, trade_style, cost, delta=delta, vega=vega, config=self.rules.risk)
+        if not risk.ok:
+            return Decision.no(risk.reason, risk.rule, **risk.details)
+        return Decision.yes(budget.value or ZERO, f"{budget.reason}; {risk.reason}", "dispatch.admitted")
+
+    def _sides(self) -> dict[str, int]:
+        """Signed quantity per instrument held, and the side of every entry still working."""
+        sides = {k: q for k, q in self.account.book.holdings().items() if q}
+        for order in self.account.orders.open_orders():
+            if order.purpose == "entry":
+                for leg in order.legs:
+                    sides.setdefault(leg.instrument.key, leg.side.sign)
+        return sides

@@ -1,0 +1,109 @@
+"""The second entry source: once a session, scan every underlying, rank strategies, allocate, enter.
+
+Each account allocates what its multi-leg sleeve has room for (see `decisions.budgets`), and every planned
+strategy passes the account's dispatcher (netting, sleeve budget, net Greeks caps) before the desk sends
+it, the same gate the intraday signals pass. Candidates the time exit would close at once are left out
+before allocation, so the plan is only what can be entered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from optionpilot.core.clock import Clock
+from optionpilot.decisions.budgets import sleeve_room
+from optionpilot.decisions.strategies.allocation import allocate
+from optionpilot.decisions.strategies.candidates import StrategyCandidate
+from optionpilot.domain.recommendations import Rejection
+from optionpilot.engine.dispatch import AccountDispatcher, deployed, net_greeks_for_caps
+from optionpilot.engine.journal import Journal
+from optionpilot.engine.marks import Marker
+from optionpilot.engine.multileg import MultiLegDesk, closes_at_once, fill_day
+from optionpilot.engine.multileg_config import StrategiesConfig
+from optionpilot.engine.multileg_scan import scan_market
+from optionpilot.engine.rules import Rules
+from optionpilot.ports.market_data import MarketData
+
+
+class StrategyEntryStage:
+    def __init__(
+        self,
+        *,
+        market: MarketData,
+        clock: Clock,
+        journal: Journal,
+        rules: Rules,
+        marker: Marker,
+        strategies: StrategiesConfig,
+        on_candidates: Callable[[Sequence[StrategyCandidate]], None] | None = None,
+    ) -> None:
+        self.market = market
+        self.clock = clock
+        self.journal = journal
+        self.rules = rules
+        self.marker = marker
+        self.strategies = strategies
+        self.on_candidates = on_candidates
+        self.candidates_evaluated = 0
+        self.entries_sent = 0
+
+    def run(self, now: datetime, symbols: Sequence[str], desks: Sequence[MultiLegDesk]) -> None:
+        flow = self.strategies.flow
+        result = scan_market(self.market, self.clock, symbols, self.strategies)
+        self.candidates_evaluated += result.evaluated
+        records = self.journal.current
+        for symbol, why in result.skipped.items():
+            records.rejections.append(Rejection(now, "scan", "multileg.scan.data", why, symbol))
+        if self.on_candidates is not None:
+            self.on_candidates([c for r in result.rankings.values() for c in r.candidates])
+        fills = fill_day(self.market, now)
+        ranked = [
+            c
+            for r in result.rankings.values()
+            for c in r.candidates
+            if not closes_at_once(c, self.strategies.exits, fills)
+        ]
+        if not ranked:
+            return
+        for desk in desks:
+            account = desk.account
+            room = min(flow.max_new_positions, flow.max_open_positions - len(desk.open_positions()))
+            if room <= 0:
+                continue
+            snapshot = account.broker.account()
+            positions = account.book.open_positions()
+            power = min(
+                snapshot.buying_power,
+                sleeve_room("multileg", snapshot.equity, deployed(positions, "multileg"), account.sleeves),
+            )
+            if power <= 0:
+                records.rejections.append(
+                    Rejection(
+                        now, "dispatch", "budget.sleeve",
+                        f"the multileg sleeve has no room ({account.sleeves.multileg:.0%} of equity)",
+                        "", account.account_id,
+                    )
+                )  # fmt: skip
+                continue
+            plan = allocate(ranked, power, self.strategies.allocation, vix_regime=result.vix_regime)
+            gate = AccountDispatcher(account, self.rules)
+            for p in sorted(plan.positions, key=lambda p: -p.priority)[:room]:
+                c = p.candidate
+                gate_d = gate.admit(
+                    sleeve="multileg",
+                    trade_style="multileg",
+                    cost=p.capital,
+                    legs=c.legs,
+                    snapshot=snapshot,
+                    net=net_greeks_for_caps(self.marker, self.rules.risk, account, now),
+                    delta=c.delta * p.lots,
+                    vega=c.vega * p.lots,
+                )
+                d = desk.enter(c, p.lots, reason=p.reason) if gate_d.ok else gate_d
+                if d.ok:
+                    self.entries_sent += 1
+                else:
+                    records.rejections.append(
+                        Rejection(now, "entries", d.rule, d.reason, c.underlying, account.account_id)
+                    )

@@ -22,6 +22,7 @@ from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position
 from optionpilot.domain.recommendations import Decision, Recommendation, Rejection, Signal
 from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.entry_greeks import stamp_entry_greeks
 from optionpilot.engine.marks import Marker, PortfolioGreeks, option_greeks_full, option_greeks_one
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
@@ -238,6 +239,7 @@ class EntryStage:
             position.meta["entry_price"] = str(limit)
         account.book.add_position(position)
         legs = (OrderLeg(instrument, side, 1, PositionEffect.OPEN),)
+        stamp_entry_greeks(position, self.market, legs, tick.now)
         rec = Recommendation(
             recommendation_id=self.ids.recommendation_id(),
             ts=tick.now,

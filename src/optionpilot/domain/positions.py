@@ -113,7 +113,7 @@ class Position:
     # Greeks of one unit of the position (one contract, or one lot of a strategy) when the entry was sent,
     # from the legs' quotes then: delta in shares, theta in currency per calendar day, vega in currency per
     # vol point; `entry_iv` is the implied vol of the option leg nearest the money. None where no quote or
-    # no implied vol existed (and for positions stored before they were kept).
+    # no implied vol existed (and for positions stored before they were kept); shares alone have no IV.
     entry_delta: float | None = None
     entry_theta: float | None = None
     entry_vega: float | None = None

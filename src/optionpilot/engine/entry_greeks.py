@@ -29,7 +29,7 @@ class EntryGreeks:
     delta: float
     theta: float
     vega: float
-    iv: float
+    iv: float | None  # None for shares alone
 
 
 def _mid(market: MarketData, contract: OptionContract) -> float | None:
@@ -40,7 +40,9 @@ def _mid(market: MarketData, contract: OptionContract) -> float | None:
 
 
 def entry_greeks(market: MarketData, legs: Sequence[OrderLeg], now: datetime) -> EntryGreeks | None:
-    """One unit's Greeks and the nearest-the-money leg's IV; None when a leg has no quote or no IV."""
+    """One unit's Greeks and the nearest-the-money leg's IV; None when an option leg has no quote or no IV.
+
+    Shares alone have a delta of one per share and no IV."""
     delta = theta = vega = 0.0
     atm: tuple[float, float] | None = None  # (distance of the strike from spot, its IV)
     try:
@@ -71,9 +73,7 @@ def entry_greeks(market: MarketData, legs: Sequence[OrderLeg], now: datetime) ->
                 atm = (distance, iv)
     except (DataError, LookAheadError):
         return None
-    if atm is None:  # shares only: no option, no IV
-        return None
-    return EntryGreeks(delta, theta, vega, atm[1])
+    return EntryGreeks(delta, theta, vega, None if atm is None else atm[1])
 
 
 def stamp_entry_greeks(

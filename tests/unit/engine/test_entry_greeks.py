@@ -65,10 +65,14 @@ def test_ratio_and_shares_count(market: StaticMarket) -> None:
     assert covered.delta == pytest.approx(100 + 2 * single.delta)
 
 
-def test_no_quote_or_no_option_gives_none(market: StaticMarket) -> None:
+def test_shares_alone_have_a_delta_and_no_iv(market: StaticMarket) -> None:
+    g = entry_greeks(market, (OrderLeg(Stock("SPY"), Side.SELL),), NOW)
+    assert g is not None and (g.delta, g.theta, g.vega, g.iv) == (-1.0, 0.0, 0.0, None)
+
+
+def test_no_quote_or_no_iv_gives_none(market: StaticMarket) -> None:
     unlisted = OptionContract("SPY", EXPIRY, Decimal(600), OptionRight.CALL)
     assert entry_greeks(market, (OrderLeg(unlisted, Side.BUY),), NOW) is None
-    assert entry_greeks(market, (OrderLeg(Stock("SPY"), Side.BUY),), NOW) is None
     below_intrinsic = OptionContract("SPY", EXPIRY, Decimal(500), OptionRight.CALL)
     market.set_quote(below_intrinsic, "10.00", "10.20")  # 80 in the money: no implied vol
     assert entry_greeks(market, (OrderLeg(below_intrinsic, Side.BUY),), NOW) is None

@@ -73,9 +73,11 @@ class ActiveOptionPosition:
 
 
 def performance_by_strategy(trades: Iterable[ClosedTrade]) -> list[StrategyPerformance]:
-    """Closed trades by strategy type: counts, win rate and net P&L after fees."""
+    """Closed trades by strategy type: counts, win rate and net P&L after fees (as the report counts them)."""
     by_type: dict[str, list[Decimal]] = defaultdict(list)
     for trade in trades:
+        if trade.entry_cost == 0 and trade.realized_pnl == 0 and trade.fees == 0:
+            continue  # an entry that never filled moved no money: a rejection, not a losing trade
         by_type[trade.strategy_type].append(trade.net_pnl)
     return [_performance(kind, pnls) for kind, pnls in sorted(by_type.items())]
 

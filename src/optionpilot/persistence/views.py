@@ -95,7 +95,9 @@ def daily_summary(
     fees: dict[date, Decimal] = defaultdict(lambda: ZERO)
     fills: Counter[date] = Counter()
     rejections: Counter[date] = Counter()
-    pq = sa.select(p.opened_at, p.closed_at, p.status, p.realized_pnl, p.fees).where(p.run_id == run_id)
+    pq = sa.select(p.opened_at, p.closed_at, p.status, p.realized_pnl, p.fees, p.entry_cost).where(
+        p.run_id == run_id
+    )
     fq = sa.select(f.ts, f.fee).where(f.run_id == run_id)
     rq = sa.select(r.ts).where(r.run_id == run_id)
     if account_id is not None:
@@ -103,7 +105,9 @@ def daily_summary(
         fq = fq.where(f.account_id == account_id)
         rq = rq.where(r.account_id == account_id)
     with engine.connect() as conn:
-        for opened_at, closed_at, status, realized, fee in conn.execute(pq):
+        for opened_at, closed_at, status, realized, fee, cost in conn.execute(pq):
+            if status == PositionStatus.CLOSED.value and cost == 0 and realized == 0 and fee == 0:
+                continue  # an entry that never filled: counted with the rejections, not the trades
             opened[opened_at.astimezone(tz).date()] += 1
             if status == PositionStatus.CLOSED.value and closed_at is not None:
                 day = closed_at.astimezone(tz).date()

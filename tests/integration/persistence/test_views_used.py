@@ -59,7 +59,7 @@ def test_the_report_input_holds_the_daily_summary_and_the_open_legs(
     data = report_data(config, "run-1")
     large = next(a for a in data.accounts if a.account_id == "large")
     [day] = large.days
-    assert day.day == date(2024, 3, 4) and (day.opened, day.closed) == (4, 3)
+    assert day.day == date(2024, 3, 4) and (day.opened, day.closed) == (3, 2)  # pos-4 never filled
     assert day.net_pnl == Decimal("58.60") and day.rejections == 1
     assert [(o.instrument_key, o.days_to_expiry, o.entry_theta) for o in large.active] == [
         ("SPY240315P00490000", 11, 3.25),

@@ -113,17 +113,25 @@ def find_splits(
             table["open"].to_numpy(zero_copy_only=False),
             table["close"].to_numpy(zero_copy_only=False),
             cfg,
+            table["volume"].to_numpy(zero_copy_only=False),
         )
         known = set(days.tolist())
-    extra: list[tuple[np.datetime64, float, float]] = []
+    extra: list[tuple[np.datetime64, float, float, float]] = []
     for name in store.days(Kind.MINUTE_BARS, symbol):
         day = date.fromisoformat(name)
         bars = session_bars(day)
         if bars is not None and day not in known:
-            extra.append((np.datetime64(day, "D"), float(bars.open[0]), float(bars.close[-1])))
+            extra.append(
+                (
+                    np.datetime64(day, "D"),
+                    float(bars.open[0]),
+                    float(bars.close[-1]),
+                    float(bars.volume.sum()),
+                )
+            )
     if extra:
-        d, o, c = (np.array(x) for x in zip(*extra, strict=True))
-        found += detect_splits(symbol, d, o, c, cfg)
+        d, o, c, v = (np.array(x) for x in zip(*extra, strict=True))
+        found += detect_splits(symbol, d, o, c, cfg, v)
     seen: dict[date, Split] = {}
     for s in found:
         seen.setdefault(s.day, s)

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from optionpilot.adapters.files.corporate_actions import Split, adjustment
 from optionpilot.adapters.files.formats import Kind
@@ -289,11 +287,7 @@ class StoreMarket:
         now = self._clock.now()
         if (self._cal.is_session(day) and self._cal.session(day).close > now) or day > now.date():
             raise LookAheadError(f"store: VIX of {day} asked at {now.isoformat()}")
-        table = self._store.read(Kind.VIX, "VIX")
-        if table is None:
-            return None
-        hit = table.filter(pc.equal(table["day"], pa.scalar(day, pa.date32())))
-        return float(hit["close"][0].as_py()) if hit.num_rows else None
+        return reading.vix_close(self._store, day)
 
     def volatility_index(self, day: date) -> float | None:
         return self.vix(day)
@@ -359,27 +353,20 @@ class StoreMarket:
     def _volume_oi(
         self, symbol: str, day: str, cd: ChainDay, idx: np.ndarray, rows: np.ndarray, t: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Volume so far and open interest: the chain's own, else from stored trades and open interest."""
-        vol = cd.volume[rows]
-        oi = cd.oi[rows]
-        if np.isnan(vol).any():
-            ends, codes, sizes = self._trade_rows(symbol, day, cd)
-            n = int(np.searchsorted(ends, t, side="right"))
-            by_code = np.bincount(codes[:n], weights=sizes[:n], minlength=cd.starts.size + 1)[1:]
-            vol = np.where(np.isnan(vol), by_code[idx], vol)
-        if np.isnan(oi).any():
-            known = self._oi_rows(symbol, day, cd, t)
-            oi = np.where(np.isnan(oi), np.array([known.get(int(c), np.nan) for c in idx]), oi)
-        return np.nan_to_num(vol).astype(np.int64), np.nan_to_num(oi).astype(np.int64)
+        return reading.volume_and_oi(
+            cd,
+            idx,
+            rows,
+            t,
+            trades=lambda: self._trade_rows(symbol, day, cd),
+            oi=lambda: reading.open_interest(self._store, symbol, day, cd, t),
+        )
 
     def _trade_rows(self, symbol: str, day: str, cd: ChainDay) -> reading.TradeRows:
         found = self._trades.get((symbol, day))
         if found is None:
             found = self._trades[(symbol, day)] = reading.trade_rows(self._store, symbol, day, cd)
         return found
-
-    def _oi_rows(self, symbol: str, day: str, cd: ChainDay, t: int) -> dict[int, float]:
-        return reading.open_interest(self._store, symbol, day, cd, t)
 
     def _spot_or(self, symbol: str, cd: ChainDay, rows: np.ndarray) -> float:
         try:

@@ -35,6 +35,29 @@ def trade_rows(store: DataStore, symbol: str, day: str, cd: ChainDay) -> TradeRo
     return ends[order], codes[order], table["volume"].to_numpy(zero_copy_only=False)[order]
 
 
+def volume_and_oi(
+    cd: ChainDay,
+    idx: np.ndarray,
+    rows: np.ndarray,
+    t: int,
+    trades: Callable[[], TradeRows],
+    oi: Callable[[], dict[int, float]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Volume so far and open interest of contracts `idx` (chain rows `rows`) at t: the chain's own, else
+    summed from the stored option trades and taken from the stored open interest (read only when needed)."""
+    vol = cd.volume[rows]
+    interest = cd.oi[rows]
+    if np.isnan(vol).any():
+        ends, codes, sizes = trades()
+        n = int(np.searchsorted(ends, t, side="right"))
+        by_code = np.bincount(codes[:n], weights=sizes[:n], minlength=cd.starts.size + 1)[1:]
+        vol = np.where(np.isnan(vol), by_code[idx], vol)
+    if np.isnan(interest).any():
+        known = oi()
+        interest = np.where(np.isnan(interest), np.array([known.get(int(c), np.nan) for c in idx]), interest)
+    return np.nan_to_num(vol).astype(np.int64), np.nan_to_num(interest).astype(np.int64)
+
+
 def open_interest(store: DataStore, symbol: str, day: str, cd: ChainDay, t: int) -> dict[int, float]:
     """Open interest by contract code; published before the open (06:30 New York), the latest at t counts."""
     table = store.read(Kind.OPEN_INTEREST, symbol, day)
@@ -80,6 +103,14 @@ def daily_bars(store: DataStore, symbol: str, cal: TradingCalendar, first: date,
         for name in ("open", "high", "low", "close", "volume")
     )
     return Bars(start, days, o, h, lo_, c, v, length)
+
+
+def vix_close(store: DataStore, day: date) -> float | None:
+    table = store.read(Kind.VIX, "VIX")
+    if table is None:
+        return None
+    hit = table.filter(pc.equal(table["day"], pa.scalar(day, pa.date32())))
+    return float(hit["close"][0].as_py()) if hit.num_rows else None
 
 
 def iv_series(store: DataStore, symbol: str) -> tuple[np.ndarray, np.ndarray]:

@@ -5,11 +5,21 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from optionpilot.app.config import OptionPilotConfig
+from optionpilot.core.calendars import MARKETS, Market
 from optionpilot.core.errors import PersistenceError
 from optionpilot.persistence.read_models import ReadModels
-from optionpilot.reports.model import AccountReport, EquityRow, RejectionCount, ReportData, TradeRow
+from optionpilot.reports.model import (
+    AccountReport,
+    ActiveRow,
+    DayRow,
+    EquityRow,
+    RejectionCount,
+    ReportData,
+    TradeRow,
+)
 
 
 def _exit_kind(reason: str) -> str:
@@ -92,6 +102,8 @@ def report_data(config: OptionPilotConfig, run_id: str) -> ReportData:
         )
         open_at_end = models.open_position_count(run_id, acct.account_id)
         market = accounts_cfg[acct.name].market if acct.name in accounts_cfg else config.market.market
+        as_of = run.ended_at or (curve[-1].ts if curve else run.started_at)
+        days, active = _views(models, run_id, acct.account_id, market, as_of)
         accounts.append(
             AccountReport(
                 account_id=acct.account_id,
@@ -103,6 +115,8 @@ def report_data(config: OptionPilotConfig, run_id: str) -> ReportData:
                 trades=tuple(trades),
                 rejections=tuple(rejections),
                 open_positions_at_end=open_at_end,
+                days=days,
+                active=active,
             )
         )
     summary = {
@@ -129,6 +143,28 @@ def report_data(config: OptionPilotConfig, run_id: str) -> ReportData:
         accounts=tuple(accounts),
         status=run.status,
     )
+
+
+def _views(
+    models: ReadModels, run_id: str, account_id: str, market: Market, as_of: datetime
+) -> tuple[tuple[DayRow, ...], tuple[ActiveRow, ...]]:
+    """The database's daily-summary and active-positions views for one account, as report rows."""
+    zone = ZoneInfo(MARKETS[market].timezone)
+    days = tuple(
+        DayRow(
+            d.day, d.positions_opened, d.positions_closed, d.wins, d.losses, d.net_pnl, d.fees, d.fills,
+            d.rejections,
+        )
+        for d in models.daily_summary(run_id, account_id, zone)
+    )  # fmt: skip
+    active = tuple(
+        ActiveRow(
+            a.position_id, a.underlying, a.strategy_type, a.instrument_key, a.expiry, a.days_to_expiry,
+            a.quantity, a.avg_price, a.entry_delta, a.entry_theta, a.entry_vega, a.entry_iv,
+        )
+        for a in models.active_option_positions(run_id, as_of.astimezone(zone).date(), account_id)
+    )  # fmt: skip
+    return days, active
 
 
 def _mask(url: str) -> str:

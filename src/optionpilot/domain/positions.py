@@ -110,6 +110,14 @@ class Position:
     peak_value: Decimal = ZERO
     partials_taken: int = 0
     meta: dict[str, str] = field(default_factory=dict)
+    # Greeks of one unit of the position (one contract, or one lot of a strategy) when the entry was sent,
+    # from the legs' quotes then: delta in shares, theta in currency per calendar day, vega in currency per
+    # vol point; `entry_iv` is the implied vol of the option leg nearest the money. None where no quote or
+    # no implied vol existed (and for positions stored before they were kept); shares alone have no IV.
+    entry_delta: float | None = None
+    entry_theta: float | None = None
+    entry_vega: float | None = None
+    entry_iv: float | None = None
 
     @property
     def is_open(self) -> bool:

@@ -31,6 +31,7 @@ from optionpilot.engine.dispatch import (
     net_greeks_for_caps,
     sleeve_of,
 )
+from optionpilot.engine.entry_greeks import stamp_entry_greeks
 from optionpilot.engine.marks import Marker, option_greeks_full, option_greeks_one
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
@@ -260,6 +261,7 @@ class EntryStage:
             position.meta["entry_price"] = str(limit)
         account.book.add_position(position)
         legs = (OrderLeg(instrument, side, 1, PositionEffect.OPEN),)
+        stamp_entry_greeks(position, self.market, legs, tick.now)
         rec = Recommendation(
             recommendation_id=self.ids.recommendation_id(),
             ts=tick.now,

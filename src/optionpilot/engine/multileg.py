@@ -47,6 +47,7 @@ from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position, PositionEventKind, PositionLeg, PositionStatus
 from optionpilot.domain.recommendations import Decision, PositionEvent
 from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.entry_greeks import stamp_entry_greeks
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.multileg_config import StrategiesConfig
 from optionpilot.engine.multileg_expiry import offset_netted_expiries
@@ -257,6 +258,7 @@ class MultiLegDesk:
             entry_reason=f"{reason}; {candidate.reason}",
             meta=strategy_meta(candidate, lots),
         )
+        stamp_entry_greeks(position, self.market, candidate.legs, now)
         book.add_position(position)
         self.journal.current.positions.append(position)
         self.account.orders.place(

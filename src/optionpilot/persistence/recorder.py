@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -31,78 +30,13 @@ from optionpilot.persistence.scan_records import (
     candidate_row,
     iv_row,
 )
+from optionpilot.persistence.statements import Statements, TickRows
 from optionpilot.ports.recorder import RunInfo, TickRecords
 
 
 def _one_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc)
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
-
-
-@dataclass(slots=True)
-class _TickRows:
-    ts: datetime
-    batches: list[tuple[Any, list[r.Row]]] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return sum(len(rows) for _, rows in self.batches)
-
-
-class _Statements:
-    """Insert and upsert statements for one dialect, built once; upserts know their keys."""
-
-    def __init__(self, dialect: str) -> None:
-        self.dialect = dialect
-        self.upsert_keys: dict[int, list[str]] = {}
-        self.news = self._insert(t.news).on_conflict_do_nothing(index_elements=["run_id", "news_id"])
-        self.upsert_keys[id(self.news)] = ["run_id", "news_id"]
-        self.features = t.features.insert()
-        self.signals = t.signals.insert()
-        self.recommendations = t.recommendations.insert()
-        self.rejections = t.rejections.insert()
-        self.orders = t.orders.insert()
-        self.order_upsert = self._upsert(t.orders, ["client_order_id"], keep=("run_id", "created_at"))
-        self.order_events = t.order_events.insert()
-        self.fills = t.fills.insert()
-        self.settlements = t.settlements.insert()
-        self.ledger = t.ledger_entries.insert()
-        self.position_upsert = self._upsert(t.positions, ["run_id", "position_id"])
-        self.leg_upsert = self._upsert(t.position_legs, ["run_id", "position_id", "instrument_key"])
-        self.position_events = t.position_events.insert()
-        self.equity = t.equity_points.insert()
-        self.incidents = t.incidents.insert()
-        self.iv_upsert = self._upsert(t.iv_history, ["symbol", "day", "source"], keep=("run_id",))
-
-    def _insert(self, table: sa.Table) -> Any:
-        return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
-
-    def _upsert(self, table: sa.Table, keys: list[str], keep: tuple[str, ...] = ()) -> Any:
-        stmt = self._insert(table)
-        changing = {
-            c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys and c.name not in keep
-        }
-        upsert = stmt.on_conflict_do_update(index_elements=keys, set_=changing)
-        self.upsert_keys[id(upsert)] = keys
-        return upsert
-
-    def merge(self, ticks: list[_TickRows]) -> list[tuple[Any, list[r.Row]]]:
-        """One executemany per statement for several ticks, keeping each tick's table order.
-
-        Rows of an upsert are reduced to the last per key: PostgreSQL refuses to touch one row twice in a
-        single multi-row insert, and the last state is the current one anyway.
-        """
-        merged: dict[int, tuple[Any, list[r.Row]]] = {}
-        for tick in ticks:
-            for stmt, rows in tick.batches:
-                merged.setdefault(id(stmt), (stmt, []))[1].extend(rows)
-        out: list[tuple[Any, list[r.Row]]] = []
-        for key, (stmt, rows) in merged.items():
-            keys = self.upsert_keys.get(key)
-            if keys is not None:
-                rows = list({tuple(row[k] for k in keys): row for row in rows}.values())
-            out.append((stmt, rows))
-        return out
 
 
 class SqlRecorder:
@@ -134,14 +68,14 @@ class SqlRecorder:
         self.engine: Engine = create_engine(url, self.config)
         if migrate:
             upgrade_engine(self.engine, config=self.config, clock=self.heartbeat_clock)
-        self._sql = _Statements(self.engine.dialect.name)
+        self._sql = Statements(self.engine.dialect.name)
         self._run_id: str | None = None
         self._claimed: str | None = None
         self._pending_accounts: list[r.Row] = []
         self._finished = False
         # A standing run outlives each command: closing it at rest marks it completed, not dead.
         self.rest_on_close = False
-        self._buffer: list[_TickRows] = []
+        self._buffer: list[TickRows] = []
         # (account, execution id) of every fill handed to the database: a fill delivered twice is
         # dropped here, before it can fail its tick on the UNIQUE constraint (the backstop).
         self._executions: set[tuple[str, str]] = set()
@@ -303,8 +237,8 @@ class SqlRecorder:
             return
         self._count(ticks)
 
-    def _retry_one_by_one(self, ticks: list[_TickRows]) -> None:
-        failures: list[tuple[_TickRows, SQLAlchemyError]] = []
+    def _retry_one_by_one(self, ticks: list[TickRows]) -> None:
+        failures: list[tuple[TickRows, SQLAlchemyError]] = []
         for tick in ticks:
             try:
                 with self._transaction() as conn:
@@ -318,12 +252,12 @@ class SqlRecorder:
             others = f" (and {len(failures) - 1} more ticks)" if len(failures) > 1 else ""
             raise self._tick_error(first, cause, others) from cause
 
-    def _tick_error(self, tick: _TickRows, exc: SQLAlchemyError, more: str = "") -> PersistenceError:
+    def _tick_error(self, tick: TickRows, exc: SQLAlchemyError, more: str = "") -> PersistenceError:
         return PersistenceError(
             f"tick {tick.ts.isoformat()}{more} not stored in {mask_url(self.url)}: {_one_line(exc)}"
         )
 
-    def _count(self, ticks: list[_TickRows]) -> None:
+    def _count(self, ticks: list[TickRows]) -> None:
         self.ticks_written += len(ticks)
         self.rows_written += sum(tick.count for tick in ticks)
 
@@ -396,13 +330,13 @@ class SqlRecorder:
             raise PersistenceError("record called before start_run: no run to record into")
         return self._run_id
 
-    def _write(self, conn: Connection, tick: _TickRows) -> None:
+    def _write(self, conn: Connection, tick: TickRows) -> None:
         for stmt, rows in tick.batches:
             conn.execute(stmt, rows)
 
-    def _rows(self, run_id: str, rec: TickRecords) -> _TickRows:
+    def _rows(self, run_id: str, rec: TickRecords) -> TickRows:
         """Tables in dependency order: an order is stored before its fills, a position before its events."""
-        tick = _TickRows(rec.ts)
+        tick = TickRows(rec.ts)
 
         def add(stmt: Any, rows: list[r.Row]) -> None:
             if rows:

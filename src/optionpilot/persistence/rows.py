@@ -278,7 +278,12 @@ def ledger_row(run_id: str, e: LedgerEntry) -> Row:
     }
 
 
+def _maybe_finite(value: float | None, what: str) -> float | None:
+    return None if value is None else finite(value, what)
+
+
 def position_row(run_id: str, p: Position, ts: datetime) -> Row:
+    where = f"position {p.position_id}"
     return {
         "run_id": run_id,
         "position_id": p.position_id,
@@ -297,6 +302,10 @@ def position_row(run_id: str, p: Position, ts: datetime) -> Row:
         "partials_taken": p.partials_taken,
         "meta": jsonable(p.meta),
         "updated_at": ts,
+        "entry_delta": _maybe_finite(p.entry_delta, f"entry delta of {where}"),
+        "entry_theta": _maybe_finite(p.entry_theta, f"entry theta of {where}"),
+        "entry_vega": _maybe_finite(p.entry_vega, f"entry vega of {where}"),
+        "entry_iv": _maybe_finite(p.entry_iv, f"entry IV of {where}"),
     }
 
 

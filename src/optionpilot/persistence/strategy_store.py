@@ -297,6 +297,10 @@ def load_positions(
             peak_value=m["peak_value"],
             partials_taken=int(m["partials_taken"]),
             meta={str(k): str(v) for k, v in (m["meta"] or {}).items()},
+            entry_delta=_float_or_none(m["entry_delta"]),
+            entry_theta=_float_or_none(m["entry_theta"]),
+            entry_vega=_float_or_none(m["entry_vega"]),
+            entry_iv=_float_or_none(m["entry_iv"]),
         )
         for lm in legs.get(m["position_id"], []):
             inst = _instrument(lm, underlyings, market)
@@ -305,6 +309,10 @@ def load_positions(
             )
         out.append(pos)
     return out
+
+
+def _float_or_none(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
 
 
 def _instrument(

@@ -282,6 +282,11 @@ positions = sa.Table(
     sa.Column("partials_taken", sa.Integer, nullable=False),
     sa.Column("meta", json_type(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # One unit's Greeks and the nearest-the-money leg's IV when the entry was sent (see domain.positions).
+    sa.Column("entry_delta", sa.Float),
+    sa.Column("entry_theta", sa.Float),
+    sa.Column("entry_vega", sa.Float),
+    sa.Column("entry_iv", sa.Float),
     sa.PrimaryKeyConstraint("run_id", "position_id"),
     sa.Index(None, "run_id", "status"),
 )

@@ -49,6 +49,14 @@ class AccountView:
     def money(self, value: Decimal | None, signed: bool = False) -> str:
         return display.money(value, self.account.currency, signed=signed)
 
+    def money_float(self, value: float | None, signed: bool = False) -> str:
+        """A float amount (a Greek in currency) to the cent; a dash when there is none."""
+        return display.NONE if value is None else self.money(to_decimal(round(value, 2)), signed)
+
+    @staticmethod
+    def number(value: float | None) -> str:
+        return display.NONE if value is None else display.number(value)
+
     def when(self, t: datetime | None) -> str:
         return display.when(t, self.zone)
 

@@ -118,6 +118,52 @@ class RejectionCount:
 
 
 @dataclass(frozen=True, slots=True)
+class DayRow:
+    """One session's activity, from the database's daily-summary view (days in the account's market zone)."""
+
+    day: date
+    opened: int
+    closed: int
+    wins: int
+    losses: int
+    net_pnl: Decimal  # of the positions closed that day, after their fees
+    fees: Decimal  # paid on that day's fills
+    fills: int
+    rejections: int
+
+    def check(self, where: str) -> None:
+        for name in ("net_pnl", "fees"):
+            _finite_decimal(getattr(self, name), f"{where} {name}")
+        if min(self.opened, self.closed, self.wins, self.losses, self.fills, self.rejections) < 0:
+            raise DataError(f"{where} has a negative count", source=_SOURCE)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRow:
+    """One option leg still open at the end of the run, with its position's Greeks per unit at entry."""
+
+    position_id: str
+    underlying: str
+    strategy_type: str
+    instrument_key: str
+    expiry: date
+    days_to_expiry: int
+    quantity: int
+    avg_price: Decimal
+    entry_delta: float | None = None
+    entry_theta: float | None = None
+    entry_vega: float | None = None
+    entry_iv: float | None = None
+
+    def check(self, where: str) -> None:
+        _finite_decimal(self.avg_price, f"{where} avg_price")
+        for name in ("entry_delta", "entry_theta", "entry_vega", "entry_iv"):
+            value = getattr(self, name)
+            if value is not None:
+                _finite_float(value, f"{where} {name}")
+
+
+@dataclass(frozen=True, slots=True)
 class AccountReport:
     account_id: str
     name: str
@@ -128,6 +174,8 @@ class AccountReport:
     trades: tuple[TradeRow, ...]
     rejections: tuple[RejectionCount, ...] = ()
     open_positions_at_end: int = 0
+    days: tuple[DayRow, ...] = ()  # in day order
+    active: tuple[ActiveRow, ...] = ()  # option legs open at the end, nearest expiry first
 
     def __post_init__(self) -> None:
         who = f"account {self.account_id}"
@@ -147,6 +195,10 @@ class AccountReport:
             trade.check(f"{who} trade {i} ({trade.position_id})")
         for i, rejection in enumerate(self.rejections):
             rejection.check(f"{who} rejection {i}")
+        for i, day in enumerate(self.days):
+            day.check(f"{who} day {i} ({day.day.isoformat()})")
+        for i, leg in enumerate(self.active):
+            leg.check(f"{who} open leg {i} ({leg.instrument_key})")
         if self.open_positions_at_end < 0:
             raise DataError(f"{who} open_positions_at_end is negative", source=_SOURCE)
 

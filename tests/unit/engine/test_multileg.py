@@ -93,6 +93,10 @@ def test_entry_fills_at_the_natural_credit_and_is_never_entered_twice(desk) -> N
     pos = first.value
     assert pos is not None and pos.status is PositionStatus.OPEN
     assert pos.entry_cost == Decimal(-330)  # 3 x (0.90 - 2.00) x 100
+    # Greeks of one lot at entry, kept on the position: short the 570 put, long the 565 put.
+    assert pos.entry_delta is not None and pos.entry_delta > 0
+    assert pos.entry_theta is not None and pos.entry_theta > 0
+    assert pos.entry_vega is not None and pos.entry_vega < 0 and pos.entry_iv is not None
     again = d.enter(candidate(), 1, reason="plan")
     assert not again.ok and again.rule == "multileg.entry.once_a_day"
     forced = d.enter(candidate(), 1, reason="plan", force=True)

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
-from optionpilot.adapters.files.corporate_actions import SplitConfig, detect_splits
+from optionpilot.adapters.files.corporate_actions import SplitConfig, split_gaps
 from optionpilot.adapters.files.formats import Kind
 from optionpilot.adapters.files.store import BY_DAY, DataStore
 from optionpilot.core.calendars import Market, calendar_for
@@ -191,10 +191,12 @@ def _bar_checks(t: pa.Table, kind: Kind, cfg: QualityConfig, rep: SetReport, fla
     d = np.array(ordered, dtype="datetime64[D]")
     o = np.array([opens[days[x][0]] for x in ordered])
     c = np.array([closes[days[x][-1]] for x in ordered])
+    volumes = _f(regular, "volume")
+    v = np.array([volumes[days[x]].sum() for x in ordered])
     symbol = str(t["symbol"][0].as_py())
-    splits = detect_splits(symbol, d, o, c, cfg.splits)
+    splits, rejected = split_gaps(symbol, d, o, c, cfg.splits, v)
     rep.counts["suspected_corporate_actions"] = len(splits)
-    rep.notes += [s.describe() for s in splits]
+    rep.notes += [s.describe() for s in splits] + [g.describe() for g in rejected]
 
 
 def _daily_checks(t: pa.Table, cfg: QualityConfig, rep: SetReport) -> None:
@@ -206,11 +208,13 @@ def _daily_checks(t: pa.Table, cfg: QualityConfig, rep: SetReport) -> None:
     for sym in sorted(set(t["symbol"].to_pylist())):
         one = t.filter(pc.equal(t["symbol"], sym)).sort_by("day")
         d = one["day"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
-        splits = detect_splits(sym, d, _f(one, "open"), _f(one, "close"), cfg.splits)
+        splits, rejected = split_gaps(
+            sym, d, _f(one, "open"), _f(one, "close"), cfg.splits, _f(one, "volume")
+        )
         sf = _f(one, "split_factor")
         stated = np.flatnonzero(np.isfinite(sf) & (sf != 1.0))
         rep.notes += [f"{sym} {d[i]}: vendor states a {sf[i]:g} split" for i in stated]
-        rep.notes += [s.describe() for s in splits]
+        rep.notes += [s.describe() for s in splits] + [g.describe() for g in rejected]
         found += len(splits) + int(stated.size)
     rep.counts["suspected_corporate_actions"] = found
 

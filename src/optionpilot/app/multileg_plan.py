@@ -192,7 +192,9 @@ def run_execute(
             if not pos.is_flat:
                 done.append(c.candidate_id)
             filled = _filled_lots(pos)
-            if filled == 0:
+            if filled == 0 and (pos.exit_reason or "").startswith("entry rejected"):
+                rule = "multileg.entry.rejected"
+            elif filled == 0:
                 rule = "multileg.entry.unfilled"
             elif filled < lots:
                 rule = "multileg.entry.partial"

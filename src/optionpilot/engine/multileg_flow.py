@@ -101,7 +101,13 @@ class MultiLegPipeline(Pipeline):
             power = account.broker.account().buying_power * Decimal(repr(flow.capital_share))
             if power <= 0:
                 continue
-            plan = allocate(ranked, power, self.strategies.allocation, vix_regime=result.vix_regime)
+            plan = allocate(
+                ranked,
+                power,
+                self.strategies.allocation,
+                vix_regime=result.vix_regime,
+                entry=desk.entry_state(),
+            )
             for p in sorted(plan.positions, key=lambda p: -p.priority)[:room]:
                 d = desk.enter(p.candidate, p.lots, reason=p.reason)
                 if d.ok:

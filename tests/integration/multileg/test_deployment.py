@@ -62,6 +62,13 @@ def test_the_simulator_sends_the_whole_plan(tmp_path: Path) -> None:
     assert d.filled > 0
     accounted_for(d)
     # What did not fill says why: a limit at the natural price the market moved away from, or the broker.
+    plan = {p.candidate.candidate_id: p for p in d.plan.positions}
     for r in d.rows:
         if r.filled_lots < r.lots:
             assert r.rule in {"multileg.entry.unfilled", "multileg.entry.partial", "multileg.entry.rejected"}
+        else:
+            # Filled at the plan's price or better: the plan priced a unit at the natural price execute sent.
+            p = plan[r.candidate_id]
+            c = p.candidate
+            planned_price = c.net_debit + (p.unit_capital - c.margin) / c.multiplier
+            assert r.entry is not None and r.entry <= planned_price, (r, planned_price)

@@ -352,9 +352,13 @@ def settle_orders(st: Standing) -> None:
         st.view.clock.advance_to(nxt)
         orders.process_events()
     orders.process_events()
+    why = f"not filled within {wait} minutes"
+    if st.view.clock.now() >= close:
+        # End-of-day data is looked at its close: an order could fill only on the next session's quotes.
+        why = "sent at the close of the data's last session: no later quote to fill on"
     for o in orders.open_orders():
         if o.parent_id is None:
-            orders.cancel(o.client_order_id, f"not filled within {wait} minutes")
+            orders.cancel(o.client_order_id, why)
     orders.process_events()
     st.journal.commit()
     st.recorder.flush()

@@ -48,6 +48,7 @@ def test_end_of_day_chains_deploy_the_plan(
     assert not d.intraday and d.plan.positions
     assert d.ratio >= 0.90, [x for x in d.left_out() if x.stage == "execute"]
     accounted_for(d)
+    assert all("no later quote to fill on" in r.reason for r in d.rows if r.sent and not r.filled_lots)
     symbols = [p.candidate.underlying for p in d.plan.positions]
     if one_per_symbol:
         assert len(symbols) == len(set(symbols))

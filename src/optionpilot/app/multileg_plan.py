@@ -36,6 +36,17 @@ from optionpilot.ports.recorder import RunInfo
 # -- allocate -----------------------------------------------------------------------------------------------
 
 
+def _same_market(scan_run: str, view: MarketView, verb: str) -> None:
+    """The plan is screened on the kind of market the scan looked at (a store, or the simulator of one
+    market: the scan's run id starts with it); a store's symbols may differ (`scan --symbol`)."""
+    kind = "store-" if view.label.startswith("store-") else f"{view.label}-"
+    if not scan_run.startswith(f"scan-{kind}"):
+        raise ConfigError(
+            f"the latest scan {scan_run} did not look at {kind.rstrip('-')}: give {verb} the "
+            "--data/--market the scan used"
+        )
+
+
 def _scan_regime(rec: StandingRecorder, scan_run: str) -> VixRegime:
     """The VIX regime the scan saw (stored in its run summary); NORMAL for scans that had none."""
     for run in ReadModels(rec.engine).runs():
@@ -71,11 +82,7 @@ def run_allocate(
         currencies = sorted({c.currency for c in cands})
         if len(currencies) > 1:
             raise ConfigError(f"scan {scan_run} mixes currencies {currencies}; scan one market at a time")
-        if currencies[0] != st.account.currency:
-            raise ConfigError(
-                f"scan {scan_run} is in {currencies[0]}, the market looked at trades {st.account.currency}: "
-                "give allocate the --data/--market the scan used"
-            )
+        _same_market(scan_run, view, "allocate")
         plan = allocate(
             cands,
             capital,
@@ -155,6 +162,7 @@ def run_execute(
         scan_run = store.latest_run(engine, store.SCAN_MODE)
         if scan_run is None:
             raise ConfigError("no scan in the database: run `optionpilot scan` first")
+        _same_market(scan_run, view, "execute")
         plan = {a.candidate_id: a for a in store.latest_plan(engine, scan_run)}
         if candidate_ids:
             stored = store.candidates(engine, scan_run, candidate_ids)

@@ -123,6 +123,10 @@ def test_errors_are_one_line_with_exit_2(tmp_path: Path, monkeypatch: pytest.Mon
     assert code == 2
     code, text = run("scan", "--data", str(tmp_path), "--db", db)
     assert code == 2 and "not a market-data store" in text
+    code, text = run("scan", "--symbol", "SPY", "--db", db, "--json")
+    assert code == 0, text
+    code, text = run("allocate", "1000", "--market", "IN", "--db", db)
+    assert code == 2 and "did not look at simin" in text and "--data/--market" in text
 
 
 def test_iv_collect_then_analyze(tmp_path: Path) -> None:

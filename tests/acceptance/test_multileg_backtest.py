@@ -13,6 +13,7 @@ from optionpilot.app.config import OptionPilotConfig
 from optionpilot.decisions.strategies.catalog import StrategyType
 from optionpilot.persistence import tables as t
 from optionpilot.persistence.database import create_engine
+from optionpilot.testing.entries import entries_inside_the_time_exit
 
 
 @pytest.mark.slow
@@ -55,3 +56,20 @@ def test_multileg_backtest_reconciles_to_the_cent(tmp_path: Path) -> None:
                 ) + sum((p.realized_pnl for p in account.book.open_positions()), start=Decimal(0))
     finally:
         engine.dispose()
+
+
+@pytest.mark.slow
+def test_the_multileg_flow_never_enters_inside_the_time_exit(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'ml.sqlite'}"
+    base = OptionPilotConfig()
+    cfg = OptionPilotConfig.model_validate(
+        {
+            "run": {"db": db},
+            "market": {"sessions": 6, "profiles": [p.model_dump() for p in base.market.profiles[:4]]},
+        }
+    )
+    bt = build_backtest(cfg, flows=("multileg",))
+    bt.runner.run()
+    filled, inside = entries_inside_the_time_exit(bt.accounts, bt.market.calendar.zone)
+    assert filled > 0  # the flow entered something, so the check looked at real entries
+    assert inside == []

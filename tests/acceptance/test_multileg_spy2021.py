@@ -19,6 +19,7 @@ from optionpilot.domain.positions import PositionStatus
 from optionpilot.engine.multileg import broken_because
 from optionpilot.persistence import tables as t
 from optionpilot.persistence.database import create_engine
+from optionpilot.testing.entries import entries_inside_the_time_exit
 
 pytestmark = pytest.mark.slow
 
@@ -115,3 +116,10 @@ def test_no_position_is_left_closing_without_an_order_and_delivered_shares_were_
             assert candidates == 252  # every session's scan stored its candidates
     finally:
         engine.dispose()
+
+
+def test_no_entry_filled_inside_its_time_exit(run: tuple[Backtest, str]) -> None:
+    # End-of-day data: an entry sent at the close fills on the next session, and that day's DTE counts.
+    bt, _ = run
+    filled, inside = entries_inside_the_time_exit(bt.accounts, bt.market.calendar.zone)
+    assert filled > 0 and inside == []

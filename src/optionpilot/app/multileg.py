@@ -35,13 +35,10 @@ from optionpilot.core.calendars import MARKETS, Market, Session, calendar_for
 from optionpilot.core.clock import SimulatedClock
 from optionpilot.core.errors import ConfigError
 from optionpilot.core.ids import AccountId, IdMaker
-from optionpilot.decisions.strategies.allocation import AllocationPlan, allocate
-from optionpilot.decisions.strategies.analysis import VixRegime
 from optionpilot.decisions.strategies.candidates import Conviction, StrategyCandidate
 from optionpilot.decisions.strategies.catalog import StrategyType
 from optionpilot.decisions.strategies.scoring import RiskTolerance
 from optionpilot.domain.instruments import OptionContract
-from optionpilot.domain.positions import Position
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
@@ -51,8 +48,7 @@ from optionpilot.engine.order_manager import OrderManager
 from optionpilot.engine.reconciliation import ReconciliationReport, reconcile
 from optionpilot.persistence import strategy_store as store
 from optionpilot.persistence.database import DatabaseConfig
-from optionpilot.persistence.read_models import ReadModels
-from optionpilot.persistence.scan_records import AllocationRecord, IvPoint, candidate_record
+from optionpilot.persistence.scan_records import IvPoint, candidate_record
 from optionpilot.persistence.strategy_store import StandingRecorder, StoredCandidate
 from optionpilot.ports.market_data import MarketData
 from optionpilot.ports.recorder import RunInfo
@@ -214,68 +210,6 @@ def run_scan(view: MarketView, db: str, *, risk: RiskTolerance | None = None) ->
     return ScanOutcome(run_id, result, len(records))
 
 
-def _scan_regime(rec: StandingRecorder, scan_run: str) -> VixRegime:
-    """The VIX regime the scan saw (stored in its run summary); NORMAL for scans that had none."""
-    for run in ReadModels(rec.engine).runs():
-        if run.run_id == scan_run and run.summary_json:
-            value = json.loads(run.summary_json).get("vix_regime")
-            return VixRegime(value) if value in {r.value for r in VixRegime} else VixRegime.NORMAL
-    return VixRegime.NORMAL
-
-
-# -- allocate -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AllocateOutcome:
-    scan_run: str
-    plan_id: str
-    plan: AllocationPlan
-
-
-def run_allocate(config: OptionPilotConfig, db: str, capital: Decimal) -> AllocateOutcome:
-    rec = StandingRecorder(db, DatabaseConfig(url=db))
-    try:
-        scan_run = store.latest_run(rec.engine, store.SCAN_MODE)
-        if scan_run is None:
-            raise ConfigError("no scan in the database: run `optionpilot scan` first")
-        stored = store.candidates(rec.engine, scan_run)
-        if not stored:
-            raise ConfigError(f"scan {scan_run} stored no candidates: nothing to allocate")
-        cands = [candidate_from(s) for s in stored]
-        currencies = sorted({c.currency for c in cands})
-        if len(currencies) > 1:
-            raise ConfigError(f"scan {scan_run} mixes currencies {currencies}; scan one market at a time")
-        plan = allocate(cands, capital, config.strategies.allocation, vix_regime=_scan_regime(rec, scan_run))
-        plan_id = f"plan-{store.plan_count(rec.engine, scan_run) + 1:03d}"
-        rec.open_run(RunInfo(scan_run, store.SCAN_MODE, cands[0].ts, None, "{}", []))
-        rec.record_allocations(
-            [
-                AllocationRecord(
-                    plan_id=plan_id,
-                    candidate_id=p.candidate.candidate_id,
-                    ts=p.candidate.ts,
-                    tier=str(p.tier),
-                    industry=p.industry,
-                    position_type=p.position_type.value,
-                    lots=p.lots,
-                    capital=p.capital,
-                    max_loss=p.max_loss if p.max_loss is not None else p.capital,
-                    expected_return=p.expected_value,
-                    kelly_fraction=p.kelly,
-                    reason=p.reason,
-                )
-                for p in plan.positions
-            ]
-        )
-        store.set_candidate_status(
-            rec.engine, scan_run, [p.candidate.candidate_id for p in plan.positions], "marked"
-        )
-    finally:
-        rec.close()
-    return AllocateOutcome(scan_run, plan_id, plan)
-
-
 # -- the standing account ---------------------------------------------------------------------------------
 
 
@@ -387,98 +321,19 @@ def settle_orders(st: Standing) -> None:
         st.view.clock.advance_to(nxt)
         orders.process_events()
     orders.process_events()
+    why = f"not filled within {wait} minutes"
+    if st.view.clock.now() >= close:
+        # End-of-day data is looked at its close: an order could fill only on the next session's quotes.
+        why = "sent at the close of the data's last session: no later quote to fill on"
     for o in orders.open_orders():
         if o.parent_id is None:
-            orders.cancel(o.client_order_id, f"not filled within {wait} minutes")
+            orders.cancel(o.client_order_id, why)
     orders.process_events()
     st.journal.commit()
     st.recorder.flush()
     st.reports.append(reconcile(st.account.book, st.account.broker, orders=orders))
     st.journal.commit()
     st.recorder.flush()
-
-
-# -- execute ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ExecutedRow:
-    candidate_id: str
-    underlying: str
-    strategy: str
-    lots: int
-    position_id: str
-    status: str
-    entry: Decimal | None  # net per share from the fills: + paid, - received
-    reason: str
-
-
-def run_execute(
-    view: MarketView,
-    db: str,
-    *,
-    candidate_ids: Sequence[str] | None = None,
-    force: bool = False,
-    account_name: str | None = None,
-) -> tuple[list[ExecutedRow], Standing]:
-    st = open_standing(view, db, account_name)
-    try:
-        engine = st.recorder.engine
-        scan_run = store.latest_run(engine, store.SCAN_MODE)
-        if scan_run is None:
-            raise ConfigError("no scan in the database: run `optionpilot scan` first")
-        plan = {a.candidate_id: a for a in store.latest_plan(engine, scan_run)}
-        if candidate_ids:
-            stored = store.candidates(engine, scan_run, candidate_ids)
-            missing = sorted(set(candidate_ids) - {s.candidate_id for s in stored})
-            if missing:
-                raise ConfigError(f"no candidate {', '.join(missing)} in the latest scan {scan_run}")
-        else:
-            if not plan:
-                raise ConfigError(
-                    f"no allocation for scan {scan_run}: run `optionpilot allocate CAPITAL` first"
-                )
-            stored = store.candidates(engine, scan_run, list(plan))
-        entered: list[tuple[StrategyCandidate, int, str, Position | None]] = []
-        for s in stored:
-            c = candidate_from(s)
-            lots = plan[c.candidate_id].lots if c.candidate_id in plan else 1
-            why = plan[c.candidate_id].reason if c.candidate_id in plan else "executed by id"
-            d = st.desk.enter(c, lots, reason=f"scan {scan_run}: {why}", force=force)
-            entered.append((c, lots, d.reason, d.value))
-        settle_orders(st)
-        rows: list[ExecutedRow] = []
-        done: list[str] = []
-        for c, lots, reason, pos in entered:
-            if pos is None:
-                rows.append(
-                    ExecutedRow(
-                        c.candidate_id, c.underlying, c.strategy.value, lots, "", "skipped", None, reason
-                    )
-                )
-                continue
-            units = lots * c.multiplier
-            entry = (pos.entry_cost / units).quantize(Decimal("0.0001")) if pos.entry_cost and units else None
-            if not pos.is_flat:
-                done.append(c.candidate_id)
-            rows.append(
-                ExecutedRow(
-                    c.candidate_id,
-                    c.underlying,
-                    c.strategy.value,
-                    lots,
-                    pos.position_id,
-                    pos.status.value,
-                    entry,
-                    pos.exit_reason or reason,
-                )
-            )
-        store.set_candidate_status(engine, scan_run, done, "executed")
-    except BaseException:
-        st.close()
-        raise
-    st.close()
-    return rows, st
 
 
 # -- monitor ------------------------------------------------------------------------------------------------
@@ -494,15 +349,11 @@ def run_monitor_cycle(st: Standing, *, act: bool) -> list[MonitorRow]:
 
 
 __all__ = [
-    "AllocateOutcome",
-    "ExecutedRow",
     "MarketView",
     "ScanOutcome",
     "Standing",
     "open_market",
     "open_standing",
-    "run_allocate",
-    "run_execute",
     "run_monitor_cycle",
     "run_scan",
 ]

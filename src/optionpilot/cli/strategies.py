@@ -19,11 +19,13 @@ import typer
 from rich.table import Table
 
 from optionpilot.app import multileg as ml
+from optionpilot.app import multileg_plan as mlp
 from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.settings import load_model
 from optionpilot.cli.console import make_console
 from optionpilot.cli.database_url import prepare_sqlite_folder
 from optionpilot.cli.errors import fail, one_line_errors
+from optionpilot.cli.plan_views import allocation_view, execution_view
 from optionpilot.core.calendars import Market
 from optionpilot.decisions.strategies.scoring import RiskTolerance
 from optionpilot.persistence import strategy_store as store
@@ -170,11 +172,18 @@ def scan(
 @app.command()
 def allocate(
     capital: Annotated[str, typer.Argument(help="Capital to allocate, in the scan's currency")],
+    account: AccountOpt = None,
+    data: DataOpt = None,
+    market: MarketOpt = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Spread CAPITAL across the latest scan's ranked strategies; store and print the plan."""
+    """Spread CAPITAL across the latest scan's ranked strategies that `execute` would enter; store the plan.
+
+    Give it the --data/--market (and --account) `execute` will use: candidates are screened against
+    that account and market now, and each one left out is printed with its rule and reason.
+    """
     with one_line_errors():
         try:
             amount = Decimal(capital.replace(",", "").replace("_", ""))
@@ -183,48 +192,17 @@ def allocate(
         if not amount.is_finite() or amount <= 0:
             fail(f"CAPITAL must be a positive amount, got {capital}")
         cfg, url = _config(config, db)
-        out = ml.run_allocate(cfg, url, amount)
-    plan = out.plan
-    positions: list[dict[str, Any]] = [
-        {
-            "candidate_id": p.candidate.candidate_id,
-            "symbol": p.candidate.underlying,
-            "strategy": p.candidate.strategy.value,
-            "lots": p.lots,
-            "capital": str(p.capital),
-            "tier": p.tier,
-            "industry": p.industry,
-            "position_type": p.position_type.value,
-            "conviction": p.candidate.conviction.value,
-            "expected_value": str(p.expected_value),
-        }
-        for p in plan.positions
-    ]
-    payload = {
-        "scan_run": out.scan_run,
-        "plan_id": out.plan_id,
-        "capital": str(plan.capital),
-        "allocatable": str(plan.allocatable),
-        "deployed": str(plan.deployed),
-        "deployed_pct": round(plan.deployed_pct, 4),
-        "expected_monthly_return": round(plan.expected_monthly_return, 6),
-        "expected_monthly_return_is": "a model expectation from EV, not a promise",
-        "monthly_return_target": plan.monthly_return_target,
-        "positions": positions,
-        "skipped": len(plan.skipped),
-        "reason": plan.reason,
-    }
+        view = ml.open_market(cfg, data=data, market=market)
+        out = mlp.run_allocate(view, url, amount, account_name=account)
+    payload, notes = allocation_view(out)
+    positions = payload["positions"]
     _emit(
         as_json, payload, title=f"allocation {out.plan_id} of {out.scan_run}",
         columns=("symbol", "strategy", "lots", "capital", "tier", "industry", "type", "conviction"),
         right=("lots", "capital", "tier"),
         rows=[(p["symbol"], p["strategy"], str(p["lots"]), f"{Decimal(p['capital']):,.0f}", str(p["tier"]),
                p["industry"], p["position_type"], p["conviction"]) for p in positions],
-        notes=[
-            f"deployed {plan.deployed:,.0f} of {plan.allocatable:,.0f} allocatable ({plan.deployed_pct:.1%}) "
-            f"in {len(plan.positions)} positions; expected {plan.expected_monthly_return:+.2%} a month "
-            f"(an expectation, not a promise; target {plan.monthly_return_target:.0%})"
-        ],
+        notes=notes,
     )  # fmt: skip
 
 
@@ -250,33 +228,15 @@ def execute(
         cfg, url = _config(config, db)
         _refuse_live(live, market or cfg.market.market)
         view = ml.open_market(cfg, data=data, market=market)
-        rows, st = ml.run_execute(view, url, candidate_ids=strategy_id, force=force, account_name=account)
-    payload = {
-        "account": st.account.name,
-        "run_id": st.run_id,
-        "cash": str(st.account.book.cash),
-        "entries": [
-            {
-                "candidate_id": r.candidate_id,
-                "symbol": r.underlying,
-                "strategy": r.strategy,
-                "lots": r.lots,
-                "position_id": r.position_id,
-                "status": r.status,
-                "entry_per_share": None if r.entry is None else str(r.entry),
-                "reason": r.reason,
-            }
-            for r in rows
-        ],
-        "reconciliation": [rep.summary() for rep in st.reports],
-    }
+        rows, st = mlp.run_execute(view, url, candidate_ids=strategy_id, force=force, account_name=account)
+    payload, notes = execution_view(rows, st)
     _emit(
         as_json, payload, title=f"execute on {st.account.name} ({st.run_id})",
-        columns=("symbol", "strategy", "lots", "position", "status", "entry/sh", "reason"),
-        right=("lots", "entry/sh"),
-        rows=[(r.underlying, r.strategy, str(r.lots), r.position_id or "-", r.status,
-               "-" if r.entry is None else str(r.entry), r.reason[:80]) for r in rows],
-        notes=[f"reconciliation {rep.summary()}" for rep in st.reports],
+        columns=("symbol", "strategy", "lots", "filled", "position", "status", "entry/sh", "rule"),
+        right=("lots", "filled", "entry/sh"),
+        rows=[(r.underlying, r.strategy, str(r.lots), str(r.filled_lots), r.position_id or "-", r.status,
+               "-" if r.entry is None else str(r.entry), r.rule) for r in rows],
+        notes=notes,
     )  # fmt: skip
     if any(not rep.ok for rep in st.reports):
         raise typer.Exit(1)

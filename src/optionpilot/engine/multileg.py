@@ -30,7 +30,7 @@ from optionpilot.core.errors import DataError, LookAheadError
 from optionpilot.core.ids import IdMaker
 from optionpilot.core.money import ZERO
 from optionpilot.decisions.strategies.candidates import StrategyCandidate
-from optionpilot.decisions.strategies.catalog import PROFILES, StrategyType
+from optionpilot.decisions.strategies.catalog import StrategyType
 from optionpilot.decisions.strategies.exits import (
     ExitAction,
     ExitBatch,
@@ -41,6 +41,13 @@ from optionpilot.decisions.strategies.exits import (
     explain,
     plan_close,
     shape_problem,
+)
+from optionpilot.decisions.strategies.screens import (
+    NO_QUOTE,
+    EntryState,
+    dte_when_filled,
+    screen_entry,
+    time_exit_dte,
 )
 from optionpilot.domain.instruments import Instrument, Stock
 from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
@@ -100,15 +107,13 @@ def broken_because(p: Position) -> str | None:
 def closes_at_once(
     candidate: StrategyCandidate, config: MultiLegExitConfig, fill_day: date | None = None
 ) -> bool:
-    """True when the time exit would close the strategy on its first look (too near its expiry).
+    """True when the time exit would close the strategy on its first look (see `screens`).
 
     `fill_day` is the session the entry can fill in (the next one when it is sent after the close, as at
     the one look of end-of-day data): the DTE that counts is the one it will have when held.
     """
-    short = PROFILES[candidate.strategy].collects_premium
-    limit = config.dte_exit_short_premium if short else config.dte_exit_other
-    dte = candidate.dte if fill_day is None else min(candidate.dte, (candidate.expiry - fill_day).days)
-    return dte <= limit
+    limit = time_exit_dte(candidate, config.dte_exit_short_premium, config.dte_exit_other)
+    return dte_when_filled(candidate, fill_day) <= limit
 
 
 def fill_day(market: MarketData, now: datetime) -> date:
@@ -120,18 +125,14 @@ def fill_day(market: MarketData, now: datetime) -> date:
     return cal.next_session(today)
 
 
-def entered_today(
-    positions: Iterable[Position], underlying: str, strategy: str, day: date, zone: tzinfo
-) -> Position | None:
-    """A position of this strategy on this symbol opened on `day` (entries that never filled do not count)."""
+def entries_today(positions: Iterable[Position], day: date, zone: tzinfo) -> dict[tuple[str, str], str]:
+    """(symbol, strategy) -> position id opened on `day` (entries that never filled do not count)."""
+    out: dict[tuple[str, str], str] = {}
     for p in positions:
-        if p.underlying != underlying or p.strategy_type != strategy:
-            continue
-        local = p.opened_at.astimezone(zone)
         failed = p.status is PositionStatus.CLOSED and p.entry_cost == 0 and p.is_flat
-        if local.date() == day and not failed:
-            return p
-    return None
+        if not failed and p.opened_at.astimezone(zone).date() == day:
+            out.setdefault((p.underlying, p.strategy_type), p.position_id)
+    return out
 
 
 def natural_price(market: MarketData, legs: Sequence[OrderLeg]) -> Decimal | None:
@@ -204,50 +205,53 @@ class MultiLegDesk:
 
     # -- entries ----------------------------------------------------------------------------------------
 
-    def enter(
-        self, candidate: StrategyCandidate, lots: int, *, reason: str, force: bool = False
-    ) -> Decision[Position]:
+    def entry_state(self, *, force: bool = False) -> EntryState:
+        """What an entry sent now is screened against: the account's legs, open entries and today's entries.
+
+        Legs of entry orders still working count on their side (their size is not known until they fill).
+        """
         now = self.clock.now()
-        today = self.market.calendar.local_date(now)
+        cal = self.market.calendar
+        today = cal.local_date(now)
         book = self.account.book
-        if lots <= 0:
-            return Decision.no(f"{candidate.candidate_id}: {lots} lots", "multileg.entry.lots")
-        if candidate.expiry < today:
-            return Decision.no(
-                f"{candidate.candidate_id}: its nearest leg expired on {candidate.expiry}",
-                "multileg.entry.expired",
-            )
-        fills = fill_day(self.market, now)
-        if closes_at_once(candidate, self.config.exits, fills):
-            return Decision.no(
-                f"{candidate.candidate_id}: {(candidate.expiry - fills).days} DTE on {fills} (when it can "
-                "fill) is inside the time exit (closes at once)",
-                "multileg.entry.time_exit",
-            )
-        dup = entered_today(
-            book.positions.values(),
-            candidate.underlying,
-            candidate.strategy.value,
-            today,
-            self.market.calendar.zone,
+        held: dict[str, int] = {k: q for k, q in book.holdings().items() if q}
+        for order in self.account.orders.open_orders():
+            if order.purpose == "entry":
+                for leg in order.legs:
+                    held.setdefault(leg.instrument.key, leg.side.sign)
+        exits = self.config.exits
+        return EntryState(
+            today=today,
+            fill_day=fill_day(self.market, now),
+            held=held,
+            entered=entries_today(book.positions.values(), today, cal.zone),
+            dte_exit_short_premium=exits.dte_exit_short_premium,
+            dte_exit_other=exits.dte_exit_other,
+            force=force,
         )
-        if dup is not None and not force:
-            return Decision.no(
-                f"{candidate.strategy.value} on {candidate.underlying} was already entered today "
-                f"({dup.position_id}); --force enters it again",
-                "multileg.entry.once_a_day",
-            )
+
+    def natural_or_why(self, candidate: StrategyCandidate) -> tuple[Decimal | None, str]:
+        """The natural price of one unit now, or None and why not."""
         try:
             net = natural_price(self.market, candidate.legs)
         except (DataError, LookAheadError) as exc:
-            return Decision.no(f"{candidate.candidate_id}: {exc}", "multileg.entry.quote")
-        if net is None:
-            return Decision.no(
-                f"{candidate.candidate_id}: a leg has no two-sided quote now", "multileg.entry.quote"
-            )
-        clash = self._nets_against(candidate.legs)
-        if clash is not None:
-            return Decision.no(f"{candidate.candidate_id}: {clash}", "multileg.entry.netting")
+            return None, str(exc)
+        return net, NO_QUOTE
+
+    def screen(self, candidate: StrategyCandidate, lots: int, *, force: bool = False) -> Decision[Decimal]:
+        """`screens.screen_entry` on this account and market now: the natural price, or why not."""
+        net, why = self.natural_or_why(candidate) if lots > 0 else (None, NO_QUOTE)
+        return screen_entry(candidate, lots, self.entry_state(force=force), net, why)
+
+    def enter(
+        self, candidate: StrategyCandidate, lots: int, *, reason: str, force: bool = False
+    ) -> Decision[Position]:
+        screened = self.screen(candidate, lots, force=force)
+        if screened.value is None:
+            return Decision.no(screened.reason, screened.rule)
+        net = screened.value
+        now = self.clock.now()
+        book = self.account.book
         mixed = len({leg.instrument.multiplier for leg in candidate.legs}) > 1
         position = Position(
             position_id=self.ids.position_id(),
@@ -274,28 +278,6 @@ class MultiLegDesk:
         return Decision.yes(
             position, f"entry sent: {lots} x {candidate.strategy.value} ({kind})", "multileg.entry"
         )
-
-    def _nets_against(self, legs: Sequence[OrderLeg]) -> str | None:
-        """A leg on the other side of what the account holds or is entering, or None.
-
-        The broker keeps one net quantity per instrument, so a strategy long a contract that another holds
-        short would be netted away there: its closing order would be refused (the account is net short)
-        and at expiry the broker would settle nothing of it. Such an entry is refused.
-        """
-        sides: dict[str, int] = {k: q for k, q in self.account.book.holdings().items() if q}
-        for order in self.account.orders.open_orders():
-            if order.purpose == "entry":
-                for leg in order.legs:
-                    sides.setdefault(leg.instrument.key, leg.side.sign)
-        for leg in legs:
-            held = sides.get(leg.instrument.key, 0)
-            if held and (held > 0) != (leg.side.sign > 0):
-                side = "long" if held > 0 else "short"
-                return (
-                    f"{leg.instrument.key} is held {side} by another position; the broker nets one "
-                    "instrument per account, so the opposite side cannot be held apart"
-                )
-        return None
 
     # -- monitoring -------------------------------------------------------------------------------------
 

@@ -86,7 +86,13 @@ class StrategyEntryStage:
                     )
                 )  # fmt: skip
                 continue
-            plan = allocate(ranked, power, self.strategies.allocation, vix_regime=result.vix_regime)
+            plan = allocate(
+                ranked,
+                power,
+                self.strategies.allocation,
+                vix_regime=result.vix_regime,
+                entry=desk.entry_state(),
+            )
             gate = AccountDispatcher(account, self.rules)
             for p in sorted(plan.positions, key=lambda p: -p.priority)[:room]:
                 c = p.candidate

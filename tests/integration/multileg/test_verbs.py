@@ -35,11 +35,25 @@ def workflow(db: str, tmp_path: Path) -> None:
     assert plan["scan_run"] == scan["run_id"] and plan["positions"]
     assert sum(float(p["capital"]) for p in plan["positions"]) == pytest.approx(float(plan["deployed"]))
     assert "not a promise" in plan["expected_monthly_return_is"]
+    # One position per symbol (its best enterable strategy); every other candidate says why it was left out.
+    assert sorted(p["symbol"] for p in plan["positions"]) == sorted({p["symbol"] for p in plan["positions"]})
+    assert plan["left_out"] and all(x["rule"] and x["reason"] for x in plan["left_out"])
+    assert (
+        sum(plan["left_out_by_rule"].values())
+        == len(plan["left_out"])
+        == scan["stored"] - len(plan["positions"])
+    )
+    for tier, used in plan["tier_capital"].items():
+        assert float(used) <= float(plan["tier_budget"][tier])
 
     code, text = run("execute", "--db", db, "--json")
     assert code == 0, text
     first = json.loads(text)
     opened = [e for e in first["entries"] if e["status"] == "open"]
+    # execute sends every planned entry (the plan was screened as the desk screens), each with its rule.
+    assert first["sent_capital"] == first["planned_capital"]
+    assert float(first["planned_capital"]) == pytest.approx(float(plan["deployed"]))
+    assert all(e["rule"] and e["reason"] for e in first["entries"])
     assert opened and all(e["entry_per_share"] is not None for e in opened)
     assert first["reconciliation"] == ["large: book and broker agree"]
 
@@ -109,6 +123,10 @@ def test_errors_are_one_line_with_exit_2(tmp_path: Path, monkeypatch: pytest.Mon
     assert code == 2
     code, text = run("scan", "--data", str(tmp_path), "--db", db)
     assert code == 2 and "not a market-data store" in text
+    code, text = run("scan", "--symbol", "SPY", "--db", db, "--json")
+    assert code == 0, text
+    code, text = run("allocate", "1000", "--market", "IN", "--db", db)
+    assert code == 2 and "did not look at simin" in text and "--data/--market" in text
 
 
 def test_iv_collect_then_analyze(tmp_path: Path) -> None:

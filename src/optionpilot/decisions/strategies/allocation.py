@@ -2,18 +2,21 @@
 
 1. Allocatable = capital x (1 - cash reserve).
 2. Each candidate is checked, with a reason when it is left out: margin, Kelly edge (EV > 0), the position
-   type of its
-   industry (a LONG industry takes bullish and neutral strategies, a SHORT one bearish and neutral), and the
-   best `max_per_underlying` per symbol.
+   type of its industry (a LONG industry takes bullish and neutral strategies, a SHORT one bearish and
+   neutral), the entry screen (`screens.screen_entry`, given the account's state: what `execute` would
+   refuse is never planned), and the symbol's limit: its best-ranked strategy that can be entered
+   (`one_per_symbol`, seed 004), or the best `max_per_underlying`.
 3. Priority = score x the VIX regime's preference for the strategy's volatility view x a boost when its
    expected monthly return on margin reaches the target.
 4. Sizing: each position aims at fractional Kelly x allocatable, within its tier's budget (60/30/10 by
    conviction: VERY_HIGH and HIGH, MEDIUM, LOW; a tier with no candidates passes its share on), its
    industry's budget (the weights of the industries present, renormalized), and the caps per position and
-   per underlying. Whole lots only; one lot at least when it fits the caps.
-5. Fill: candidates whose budgets ran out join as new positions while the plan holds fewer than
-   `min_positions`; then lots are added one at a time, best first, within the caps, and new positions after
-   that, until `deploy_target` of allocatable is deployed or nothing more fits; the plan says which.
+   per underlying. Whole lots only. One unit costs the margin at the price the entry will be sent at (the
+   natural price on the quotes `execute` sees), so the plan's capital is what the entries tie up.
+5. Fill: candidates Kelly left at no lot join as new positions while the plan holds fewer than
+   `min_positions`; then lots are added one at a time, best first, and new positions after that, until
+   `deploy_target` of allocatable is deployed or nothing more fits. The fill never takes a tier or an
+   industry over its budget: when the budgets cannot be filled the plan deploys less and says which.
 
 The expected monthly return is the model's expectation from each candidate's EV; it is reported, never
 promised.
@@ -22,98 +25,34 @@ promised.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
-from enum import StrEnum
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from optionpilot.core.errors import ConfigError
 from optionpilot.core.money import ZERO, cents
+from optionpilot.decisions.strategies.allocation_budgets import Budgets, Pick, budget_notes
+from optionpilot.decisions.strategies.allocation_config import (
+    AllocationConfig,
+    IndustryWeight,
+    PositionType,
+)
 from optionpilot.decisions.strategies.analysis import VixRegime
 from optionpilot.decisions.strategies.candidates import Conviction, StrategyCandidate
-from optionpilot.decisions.strategies.catalog import PROFILES, Bias, VolView
+from optionpilot.decisions.strategies.catalog import PROFILES, Bias
+from optionpilot.decisions.strategies.screens import NO_QUOTE, EntryState, entry_unit_cost, screen_entry
 
-
-class PositionType(StrEnum):
-    LONG = "LONG"
-    SHORT = "SHORT"
-
-
-class IndustryWeight(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    weight: float = Field(gt=0)
-    position_type: PositionType | None = None  # None: any direction
-
-
-def _industries() -> dict[str, IndustryWeight]:
-    L, S = PositionType.LONG, PositionType.SHORT
-    return {
-        "Index": IndustryWeight(weight=0.30, position_type=L),
-        "Banking": IndustryWeight(weight=0.15, position_type=L),
-        "Information Technology": IndustryWeight(weight=0.15, position_type=L),
-        "Consumer": IndustryWeight(weight=0.10, position_type=L),
-        "Energy": IndustryWeight(weight=0.10, position_type=S),
-        "Unclassified": IndustryWeight(weight=0.20, position_type=None),
-    }
-
-
-def _symbols() -> dict[str, str]:
-    idx = ("NIFTY", "BANKNIFTY", "FINNIFTY", "SPY", "QQQ", "IWM", "DIA")
-    it = ("AAPL", "MSFT", "NVDA", "GOOGL", "META", "TCS", "INFY")
-    return {
-        **dict.fromkeys(idx, "Index"),
-        **dict.fromkeys(it, "Information Technology"),
-        "AMZN": "Consumer",
-        "TSLA": "Consumer",
-        "HDFCBANK": "Banking",
-        "ICICIBANK": "Banking",
-        "RELIANCE": "Energy",
-    }
-
-
-def _vix_preference() -> dict[VixRegime, dict[VolView, float]]:
-    return {
-        VixRegime.LOW: {VolView.LONG: 1.15, VolView.FLAT: 1.0, VolView.SHORT: 0.90},
-        VixRegime.NORMAL: {VolView.LONG: 1.0, VolView.FLAT: 1.0, VolView.SHORT: 1.0},
-        VixRegime.HIGH: {VolView.LONG: 0.90, VolView.FLAT: 1.0, VolView.SHORT: 1.15},
-    }
-
-
-class AllocationConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    tier_shares: tuple[float, float, float] = (0.60, 0.30, 0.10)
-    cash_reserve: float = Field(0.05, ge=0, lt=1)
-    deploy_target: float = Field(0.95, gt=0, le=1, description="of allocatable capital")
-    monthly_return_target: float = Field(0.04, ge=0)
-    target_boost: float = Field(0.10, ge=0, description="priority boost when EV/month on margin >= target")
-    min_positions: int = Field(20, ge=1)
-    max_positions: int = Field(30, ge=1)
-    max_position_pct: float = Field(0.08, gt=0, le=1, description="margin of one position / allocatable")
-    max_underlying_pct: float = Field(0.20, gt=0, le=1)
-    max_per_underlying: int = Field(3, ge=1, description="strategies per symbol")
-    kelly_fraction: float = Field(0.25, gt=0, le=1)
-    kelly_payoff_cap: float = Field(3.0, gt=0, description="payoff ratio used when profit is unbounded")
-    industries: dict[str, IndustryWeight] = Field(default_factory=_industries)
-    symbol_industry: dict[str, str] = Field(default_factory=_symbols)
-    unclassified: str = "Unclassified"
-    vix_preference: dict[VixRegime, dict[VolView, float]] = Field(default_factory=_vix_preference)
-
-    @model_validator(mode="after")
-    def _check(self) -> AllocationConfig:
-        if abs(sum(self.tier_shares) - 1.0) > 1e-9 or min(self.tier_shares) < 0:
-            raise ConfigError(f"allocation.tier_shares must be >= 0 and sum to 1, got {self.tier_shares}")
-        if self.unclassified not in self.industries:
-            raise ConfigError(f"allocation.industries has no entry for unclassified {self.unclassified!r}")
-        unknown = sorted({i for i in self.symbol_industry.values() if i not in self.industries})
-        if unknown:
-            raise ConfigError(f"allocation.symbol_industry names industries with no weight: {unknown}")
-        if self.min_positions > self.max_positions:
-            raise ConfigError("allocation.min_positions is above max_positions")
-        return self
+__all__ = [
+    "AllocationConfig",
+    "AllocationPlan",
+    "IndustryWeight",
+    "PlannedPosition",
+    "PositionType",
+    "SkippedCandidate",
+    "allocate",
+    "kelly_of",
+    "tier_of",
+]
 
 
 @dataclass(slots=True)
@@ -126,10 +65,11 @@ class PlannedPosition:
     kelly: float  # full Kelly fraction from POP and the payoff ratio
     priority: float
     reason: str
+    unit_capital: Decimal  # one unit entered at the price the entry will be sent at
 
     @property
     def capital(self) -> Decimal:
-        return self.candidate.margin * self.lots
+        return self.unit_capital * self.lots
 
     @property
     def max_loss(self) -> Decimal | None:
@@ -161,6 +101,8 @@ class AllocationPlan:
     monthly_return_target: float
     tier_capital: dict[int, Decimal] = field(default_factory=dict)
     industry_capital: dict[str, Decimal] = field(default_factory=dict)
+    tier_budget: dict[int, Decimal] = field(default_factory=dict)
+    industry_budget: dict[str, Decimal] = field(default_factory=dict)
     reason: str = ""
 
     @property
@@ -199,17 +141,18 @@ def _position_type(c: StrategyCandidate, industry: IndustryWeight) -> PositionTy
     return None if clash else industry.position_type
 
 
-def _lots_within(budget: Decimal, margin: Decimal) -> int:
-    return int((budget / margin).to_integral_value(rounding=ROUND_FLOOR)) if budget > 0 else 0
-
-
 def allocate(
     candidates: Sequence[StrategyCandidate],
     capital: Decimal,
     config: AllocationConfig | None = None,
     *,
     vix_regime: VixRegime = VixRegime.NORMAL,
+    entry: EntryState | None = None,
+    prices: Mapping[str, tuple[Decimal | None, str]] | None = None,
 ) -> AllocationPlan:
+    """The plan. With `entry` (the account's state as the desk sees it) every candidate passes the desk's
+    entry screen first; `prices` gives each candidate's natural price on the quotes the entry will see
+    (and why not, when a leg is unquoted); without it the candidate's own natural price is taken."""
     cfg = config or AllocationConfig()
     if not capital > 0:
         raise ConfigError(f"allocate: capital must be positive, got {capital}")
@@ -224,7 +167,7 @@ def allocate(
     def skip(c: StrategyCandidate, rule: str, why: str) -> None:
         skipped.append(SkippedCandidate(c.candidate_id, c.underlying, c.strategy.value, rule, why))
 
-    eligible: list[tuple[float, StrategyCandidate, float, str, PositionType]] = []
+    eligible: list[Pick] = []
     for c in candidates:
         if not c.margin > 0:
             skip(c, "allocation.margin", "no margin requirement: cannot size it")
@@ -249,139 +192,108 @@ def allocate(
             continue
         pref = cfg.vix_preference.get(vix_regime, {}).get(PROFILES[c.strategy].vol, 1.0)
         boost = 1.0 + cfg.target_boost if c.monthly_return >= cfg.monthly_return_target else 1.0
-        eligible.append((c.score * pref * boost, c, k, industry, ptype))
-    eligible.sort(key=lambda e: (-e[0], e[1].candidate_id))
+        eligible.append(Pick(c.score * pref * boost, c, k, industry, ptype, tier_of(c.conviction), c.margin))
+    eligible.sort(key=lambda e: (-e.priority, e.candidate.candidate_id))
+
+    limit = 1 if cfg.one_per_symbol else cfg.max_per_underlying
     per_symbol: dict[str, int] = {}
-    chosen: list[tuple[float, StrategyCandidate, float, str, PositionType]] = []
+    chosen: list[Pick] = []
+    state = entry
     for e in eligible:
-        c = e[1]
-        if per_symbol.get(c.underlying, 0) >= cfg.max_per_underlying:
-            skip(
-                c, "allocation.per_underlying", f"only the best {cfg.max_per_underlying} per symbol are used"
+        c = e.candidate
+        if per_symbol.get(c.underlying, 0) >= limit:
+            why = (
+                "one position per symbol: its best-ranked strategy is planned (allocation.one_per_symbol)"
+                if cfg.one_per_symbol
+                else f"only the best {limit} per symbol are used"
             )
+            skip(c, "allocation.per_underlying", why)
             continue
+        if state is not None:
+            natural, problem = (prices or {}).get(c.candidate_id, (c.net_debit, NO_QUOTE))
+            d = screen_entry(c, 1, state, natural, problem)
+            if d.value is None:
+                skip(c, d.rule, d.reason)
+                continue
+            e.unit = entry_unit_cost(c, d.value)
+            # Later candidates are screened against this one, as the desk's later entries would be.
+            state = state.with_entry(c, 1, f"planned as {c.candidate_id}")
         per_symbol[c.underlying] = per_symbol.get(c.underlying, 0) + 1
         chosen.append(e)
 
-    # Budgets: tiers by conviction, industries by weight among those present; unused shares pass on.
-    tiers_present = {tier_of(e[1].conviction) for e in chosen}
-    t_share: dict[int, float] = {t: cfg.tier_shares[t - 1] for t in (1, 2, 3) if t in tiers_present}
-    t_total = sum(t_share.values()) or 1.0
-    tier_budget = {t: alloc * Decimal(repr(s / t_total)) for t, s in t_share.items()}
-    inds = {e[3] for e in chosen}
-    i_total = sum(cfg.industries[i].weight for i in inds) or 1.0
-    ind_budget = {i: alloc * Decimal(repr(cfg.industries[i].weight / i_total)) for i in inds}
-    pos_cap = alloc * Decimal(repr(cfg.max_position_pct))
-    und_cap = alloc * Decimal(repr(cfg.max_underlying_pct))
-    used_tier: dict[int, Decimal] = dict.fromkeys(tier_budget, ZERO)
-    used_ind: dict[str, Decimal] = dict.fromkeys(ind_budget, ZERO)
-    used_und: dict[str, Decimal] = {}
-    deployed = ZERO
+    budgets = Budgets.of(chosen, alloc, cfg)
     positions: list[PlannedPosition] = []
-    deferred: list[tuple[float, StrategyCandidate, float, str, PositionType]] = []
+    deferred: list[Pick] = []
 
-    def add(e: tuple[float, StrategyCandidate, float, str, PositionType], lots: int, why: str) -> None:
-        nonlocal deployed
-        prio, c, k, industry, ptype = e
-        tier = tier_of(c.conviction)
-        positions.append(PlannedPosition(c, lots, tier, industry, ptype, k, prio, why))
-        cost = c.margin * lots
-        deployed += cost
-        used_tier[tier] += cost
-        used_ind[industry] += cost
-        used_und[c.underlying] = used_und.get(c.underlying, ZERO) + cost
-
-    def hard_room(c: StrategyCandidate) -> Decimal:
-        return min(pos_cap, und_cap - used_und.get(c.underlying, ZERO), alloc - deployed)
+    def add(e: Pick, lots: int, why: str) -> None:
+        c = e.candidate
+        head = f"tier {e.tier} ({c.conviction.value}), {e.industry} {e.position_type.value}"
+        positions.append(
+            PlannedPosition(
+                c, lots, e.tier, e.industry, e.position_type, e.kelly, e.priority, f"{head}: {why}", e.unit
+            )
+        )
+        budgets.take(e, e.unit * lots)
 
     for e in chosen:
-        _prio, c, k, industry, ptype = e
+        c = e.candidate
         if len(positions) >= cfg.max_positions:
             skip(c, "allocation.max_positions", f"the plan already holds {cfg.max_positions} positions")
             continue
-        tier = tier_of(c.conviction)
-        room = hard_room(c)
-        if c.margin > room:
-            skip(
-                c,
-                "allocation.caps",
-                f"one unit needs {c.margin:,.0f}, more than the {room:,.0f} the caps leave",
-            )
+        hard = budgets.why_not(e, ZERO, hard_only=True)
+        if hard is not None:
+            skip(c, *hard)
             continue
-        want = alloc * Decimal(repr(cfg.kelly_fraction * k))
-        budget = min(
-            want, room, tier_budget[tier] - used_tier[tier], ind_budget[industry] - used_ind[industry]
-        )
-        lots = _lots_within(budget, c.margin)
+        want = alloc * Decimal(repr(cfg.kelly_fraction * e.kelly))
+        budget = min(want, budgets.room(e, ZERO))
+        lots = int((budget / e.unit).to_integral_value(rounding=ROUND_FLOOR)) if budget > 0 else 0
         if lots == 0:
-            deferred.append(e)  # its tier's or industry's budget is used up: a candidate for the fill
+            deferred.append(e)  # Kelly wants less than a unit, or its budget is used: the fill may add it
             continue
-        add(
-            e,
-            lots,
-            f"tier {tier} ({c.conviction.value}), {industry} {ptype.value}: Kelly {k:.3f} x "
-            f"{cfg.kelly_fraction} -> {lots} x {c.margin:,.0f}",
-        )
+        add(e, lots, f"Kelly {e.kelly:.3f} x {cfg.kelly_fraction} -> {lots} x {e.unit:,.0f}")
 
     target = alloc * Decimal(repr(cfg.deploy_target))
-    while deployed < target:
-        added = False
+
+    def join(fill_reason: str) -> bool:
+        """The next deferred candidate as a new one-lot position when it fits; False when none did."""
+        while deferred and len(positions) < cfg.max_positions:
+            e = deferred.pop(0)
+            blocked = budgets.why_not(e, ZERO)
+            if blocked is None:
+                add(e, 1, fill_reason)
+                return True
+            skip(e.candidate, *blocked)
+        return False
+
+    while budgets.deployed < target:
         # Spread first: below `min_positions`, a new position comes before another lot of an old one.
-        while deferred and len(positions) < cfg.min_positions and not added:
-            e = deferred.pop(0)
-            if e[1].margin <= hard_room(e[1]):
-                add(
-                    e,
-                    1,
-                    f"tier {tier_of(e[1].conviction)} ({e[1].conviction.value}), {e[3]} {e[4].value}: "
-                    "added by the fill to reach the minimum number of positions",
-                )
-                added = True
-            else:
-                skip(e[1], "allocation.caps", f"one unit needs {e[1].margin:,.0f}, more than the caps leave")
+        added = len(positions) < cfg.min_positions and join(
+            "added by the fill to reach the minimum positions"
+        )
         for p in positions:
-            if deployed >= target:
+            if budgets.deployed >= target:
                 break
-            c = p.candidate
-            room = min(pos_cap - p.capital, und_cap - used_und[c.underlying], alloc - deployed)
-            if c.margin <= room:
+            e = budgets.pick_of(p.candidate.candidate_id)
+            if budgets.why_not(e, p.capital) is None:
                 p.lots += 1
-                deployed += c.margin
-                used_und[c.underlying] += c.margin
+                budgets.take(e, e.unit)
                 added = True
-        while not added and deferred and len(positions) < cfg.max_positions:
-            e = deferred.pop(0)
-            c = e[1]
-            if c.margin <= hard_room(c):
-                add(
-                    e,
-                    1,
-                    f"tier {tier_of(c.conviction)} ({c.conviction.value}), {e[3]} {e[4].value}: "
-                    "added by the fill once its budget was used",
-                )
-                added = True
-            else:
-                skip(c, "allocation.caps", f"one unit needs {c.margin:,.0f}, more than the caps leave")
-        if not added:
+        if not added and not join("added by the fill once the others reached their budgets or caps"):
             break
     for e in deferred:
-        skip(e[1], "allocation.budget", "its tier or industry budget was used and the plan was deployed")
+        skip(e.candidate, *(budgets.why_not(e, ZERO) or ("allocation.target", "the plan reached its target")))
     for p in positions:
         p.reason += f"; {p.lots} lots after the fill to {cfg.deploy_target:.0%}"
 
+    deployed = budgets.deployed
     ev_month = sum((float(p.expected_value) * 30.0 / max(p.candidate.dte, 1) for p in positions), 0.0)
     exp_ret = ev_month / float(capital)
-    tier_cap: dict[int, Decimal] = {}
-    ind_cap: dict[str, Decimal] = {}
-    for p in positions:
-        tier_cap[p.tier] = tier_cap.get(p.tier, ZERO) + p.capital
-        ind_cap[p.industry] = ind_cap.get(p.industry, ZERO) + p.capital
     pct = float(deployed / alloc) if alloc > 0 else 0.0
     notes = [
         f"deployed {deployed:,.0f} of {alloc:,.0f} allocatable ({pct:.1%}) in {len(positions)} positions"
     ]
     if pct < cfg.deploy_target:
-        notes.append(f"below the {cfg.deploy_target:.0%} target: the caps or the candidates left no room")
+        notes.append(f"below the {cfg.deploy_target:.0%} target: {budget_notes(budgets, cfg)}")
     if len(positions) < cfg.min_positions:
         notes.append(f"fewer than {cfg.min_positions} positions: not enough eligible candidates")
     notes.append(
@@ -398,7 +310,9 @@ def allocate(
         skipped=tuple(skipped),
         expected_monthly_return=exp_ret,
         monthly_return_target=cfg.monthly_return_target,
-        tier_capital=tier_cap,
-        industry_capital=ind_cap,
+        tier_capital={t: v for t, v in budgets.used_tier.items() if v > 0},
+        industry_capital={i: v for i, v in budgets.used_ind.items() if v > 0},
+        tier_budget=dict(budgets.tier),
+        industry_budget=dict(budgets.ind),
         reason="; ".join(notes),
     )

@@ -62,14 +62,20 @@ def _nse_candidates(nse_chains: dict, day: date) -> list:
     return out
 
 
-def test_nse_allocation_deploys_95_percent_within_caps(nse_chains: dict) -> None:
+def test_nse_allocation_fills_within_caps_and_tier_budgets(nse_chains: dict) -> None:
     # Two symbols only, so each may hold half the plan and a dozen strategies.
-    cfg = AllocationConfig(max_per_underlying=15, max_underlying_pct=0.5)
+    cfg = AllocationConfig(one_per_symbol=False, max_per_underlying=15, max_underlying_pct=0.5)
     capital = Decimal(1_500_000)
     plan = allocate(_nse_candidates(nse_chains, date(2025, 7, 17)), capital, cfg)
-    assert plan.deployed_pct >= 0.95, plan.reason
     assert plan.deployed <= plan.allocatable
-    assert 20 <= len(plan.positions) <= 30
+    # Tier 1 has too few candidates to fill its 60% within the 8% cap a position: the fill does not pour
+    # the rest into tier 2 (it did: 76/24 measured), the plan deploys less and says which budgets held it.
+    for tier, used in plan.tier_capital.items():
+        assert used <= plan.tier_budget[tier]
+    assert plan.tier_capital[2] >= plan.tier_budget[2] - max(p.capital for p in plan.positions)
+    assert 0.5 <= plan.deployed_pct < 0.95
+    assert "below the 95% target" in plan.reason and "tier 1" in plan.reason
+    assert 15 <= len(plan.positions) <= 30
     pos_cap = plan.allocatable * Decimal("0.08")
     per_symbol: dict[str, Decimal] = {}
     for p in plan.positions:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import numpy as np
 
 from optionpilot.core.money import to_decimal
-from optionpilot.decisions.exits import ExitKind, PositionView, evaluate_exit, propose_roll
+from optionpilot.decisions.exits import ExitAction, PositionView, evaluate_exit, propose_roll
 from optionpilot.domain.instruments import OptionContract, Stock
 from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position, PositionEventKind, PositionLeg, PositionStatus
@@ -91,21 +91,22 @@ class ExitStage:
             sell_price=quote.bid if quote is not None else None,
         )
         decision = evaluate_exit(view, self.rules.exits)
-        action = decision.value
-        if action is None:
+        signal = decision.value
+        if signal is None:
             return
-        position.peak_value = action.peak_price
-        if action.kind is ExitKind.HOLD:
+        if signal.peak_price is not None:
+            position.peak_value = signal.peak_price
+        if signal.action is ExitAction.HOLD:
             if position.meta.get("scale_in_add_on") and mark is not None and not flipped:
                 self._maybe_scale_in(account, position, leg, entry_price, mark, now)
                 return
             if self.rules.exits.rolls:
                 self._maybe_roll(account, position, leg, view, now)
             return
-        qty = leg.quantity if action.kind is ExitKind.CLOSE_ALL else min(action.quantity, leg.quantity)
+        qty = leg.quantity if signal.action is ExitAction.CLOSE else min(signal.quantity, leg.quantity)
         if qty <= 0:
             return
-        position.partials_taken = action.partials_taken
+        position.partials_taken = signal.partials_taken
         self._close(account, position, leg, qty, decision.reason, decision.rule, now, mark)
 
     def _maybe_scale_in(

@@ -6,7 +6,7 @@ covered call's shares and option do). Every leg must have a two-sided quote when
 strategy is never entered twice for a symbol on one day unless forced.
 
 Monitoring marks every leg of every managed strategy in arrays (`multileg_marks`), evaluates
-`decisions.strategies.exits` and, unless alert-only, closes or scales out with market orders. Before the
+`decisions.exits` and, unless alert-only, closes or scales out with market orders. Before the
 rules, two things force a close:
 - a broken strategy (`shape_problem`): shares delivered by exercise or assignment, a leg gone at expiry,
   legs out of proportion after a legged order part-filled. Everything left is closed, shares included.
@@ -29,9 +29,7 @@ from optionpilot.core.clock import Clock
 from optionpilot.core.errors import DataError, LookAheadError
 from optionpilot.core.ids import IdMaker
 from optionpilot.core.money import ZERO
-from optionpilot.decisions.strategies.candidates import StrategyCandidate
-from optionpilot.decisions.strategies.catalog import PROFILES, StrategyType
-from optionpilot.decisions.strategies.exits import (
+from optionpilot.decisions.exits import (
     ExitAction,
     ExitBatch,
     ExitInputs,
@@ -42,6 +40,8 @@ from optionpilot.decisions.strategies.exits import (
     plan_close,
     shape_problem,
 )
+from optionpilot.decisions.strategies.candidates import StrategyCandidate
+from optionpilot.decisions.strategies.catalog import PROFILES, StrategyType
 from optionpilot.domain.instruments import Instrument, Stock
 from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position, PositionEventKind, PositionLeg, PositionStatus
@@ -357,7 +357,7 @@ class MultiLegDesk:
             elif action is ExitAction.HOLD:
                 rule, reason, acted, urgency = "multileg_exit.hold", "hold", False, urgencies[i].value
             else:
-                d = explain(batch, i, self.config.exits)
+                d = explain(batch, i)
                 rule, reason, urgency = d.rule, d.reason, urgencies[i].value
                 events.append(
                     PositionEvent(
@@ -374,7 +374,7 @@ class MultiLegDesk:
                     if action is ExitAction.CLOSE:
                         acted = self.close_all(p, reason, rule)
                     elif action is ExitAction.PARTIAL:
-                        acted = self._scale_out(p, d.value.close_units, reason)
+                        acted = self._scale_out(p, d.value.quantity, reason)
             rows.append(
                 MonitorRow(
                     p.position_id,

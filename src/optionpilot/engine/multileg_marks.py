@@ -15,8 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from optionpilot.core.errors import DataError, LookAheadError
+from optionpilot.decisions.exits import ExitInputs
 from optionpilot.decisions.strategies.catalog import PROFILES, StrategyType
-from optionpilot.decisions.strategies.exits import ExitInputs
 from optionpilot.domain.instruments import OptionContract
 from optionpilot.domain.positions import Position
 from optionpilot.ports.market_data import MarketData

@@ -5,9 +5,9 @@ allows), a limit at the natural price of the legs now (a market order when legs 
 covered call's shares and option do). Every leg must have a two-sided quote when it is sent. The same
 strategy is never entered twice for a symbol on one day unless forced.
 
-Monitoring marks every leg of every managed strategy in arrays (`multileg_marks`), evaluates
-`decisions.exits` and, unless alert-only, closes or scales out with market orders. Before the
-rules, two things force a close:
+Monitoring marks every leg of every managed strategy in arrays (`engine.marks`, the marker of both
+flows), evaluates `decisions.exits` and, unless alert-only, closes or scales out with market orders.
+Before the rules, two things force a close:
 - a broken strategy (`shape_problem`): shares delivered by exercise or assignment, a leg gone at expiry,
   legs out of proportion after a legged order part-filled. Everything left is closed, shares included.
 - an exit decided earlier that is not done (its order was rejected, expired or held): a decided exit
@@ -48,9 +48,9 @@ from optionpilot.domain.positions import Position, PositionEventKind, PositionLe
 from optionpilot.domain.recommendations import Decision, PositionEvent
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.journal import Journal
+from optionpilot.engine.marks import Marker, units_of
 from optionpilot.engine.multileg_config import StrategiesConfig
 from optionpilot.engine.multileg_expiry import offset_netted_expiries
-from optionpilot.engine.multileg_marks import LegMarks, units_of
 from optionpilot.ports.market_data import MarketData
 
 META_FLOW = "multileg"
@@ -193,13 +193,13 @@ class MultiLegDesk:
         self.journal = journal
         self.ids = ids
         self.config = config
-        self.marks = LegMarks(market)
+        self.marker = Marker(market)
         # Shape checks by position, valid while its legs are unchanged (the monitor runs every look).
         self._shapes: dict[str, tuple[tuple[tuple[str, int], ...], str | None]] = {}
 
     @property
-    def last_mark(self) -> dict[str, float]:
-        return self.marks.last_mark
+    def last_mark(self) -> dict[str, Decimal]:
+        return self.marker.last_mark
 
     # -- entries ----------------------------------------------------------------------------------------
 
@@ -322,7 +322,7 @@ class MultiLegDesk:
 
     def exit_inputs(self, positions: Sequence[Position]) -> ExitInputs:
         today = self.market.calendar.local_date(self.clock.now())
-        return self.marks.exit_inputs(positions, today)
+        return self.marker.exit_inputs(positions, today)
 
     def monitor(self, *, act: bool) -> list[MonitorRow]:
         """Mark, evaluate and act unless `act` is False; each flagged position gets an EXIT_SIGNAL event."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from decimal import Decimal
 
@@ -14,11 +15,13 @@ from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position, PositionEventKind, PositionLeg, PositionStatus
 from optionpilot.domain.recommendations import PositionEvent
 from optionpilot.engine.account import AccountRuntime
-from optionpilot.engine.marks import Marker, option_greeks_one
+from optionpilot.engine.marks import Marker, delta_theta, greeks_at_iv, option_iv
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData
 from optionpilot.signals.features import Features
+
+META_ENTRY_IV = "entry_iv"  # meta: implied vol of the entry fill ("" when it has none)
 
 
 class ExitStage:
@@ -53,9 +56,11 @@ class ExitStage:
         mark = self.marker.option_mark(contract)
         quote = self.market.quote(contract) if mark is not None else None
         spot = self.market.spot(contract.underlying)
-        delta, theta = (None, None)
-        if mark is not None:
-            delta, theta = option_greeks_one(self.market, contract, float(mark), now)
+        delta: float | None = None
+        theta: float | None = None
+        iv = option_iv(self.market, contract, float(mark), now) if mark is not None else None
+        if iv is not None:
+            delta, theta = delta_theta(greeks_at_iv(self.market, contract, iv, now))
         meta = position.meta
         direction = meta.get("direction", "bullish")
         style = meta.get("trade_style", "swing_trade")
@@ -89,6 +94,11 @@ class ExitStage:
             trend_flipped=flipped,
             is_long=True,
             sell_price=quote.bid if quote is not None else None,
+            entry_iv=self._entry_iv(position, contract, entry_price),
+            iv=iv,
+            realized_vol=f.realized_vol if f is not None else None,
+            short_move_sigma=self._short_move_sigma(f),
+            entry_dte=(contract.expiry - self.market.calendar.local_date(position.opened_at)).days,
         )
         decision = evaluate_exit(view, self.rules.exits)
         signal = decision.value
@@ -108,6 +118,26 @@ class ExitStage:
             return
         position.partials_taken = signal.partials_taken
         self._close(account, position, leg, qty, decision.reason, decision.rule, now, mark)
+
+    def _entry_iv(self, position: Position, contract: OptionContract, entry_price: Decimal) -> float | None:
+        """The implied vol paid at entry (from the entry fill and the underlying then), kept in meta."""
+        text = position.meta.get(META_ENTRY_IV)
+        if text is None:
+            spot = position.meta.get("underlying_entry")
+            iv = None
+            if spot is not None and entry_price > 0:
+                at = position.opened_at
+                iv = option_iv(self.market, contract, float(entry_price), at, spot=float(spot))
+            text = position.meta[META_ENTRY_IV] = "" if iv is None else f"{iv:.6f}"
+        return float(text) if text else None
+
+    def _short_move_sigma(self, f: Features | None) -> float | None:
+        """The features' short-window return in standard deviations of the realized vol over that window."""
+        if f is None or not math.isfinite(f.realized_vol) or f.realized_vol <= 0:
+            return None
+        fc = self.rules.features
+        sigma = f.realized_vol * math.sqrt(fc.ret_short_bars / fc.bars_per_year)
+        return f.ret_5m / sigma if math.isfinite(f.ret_5m) else None
 
     def _maybe_scale_in(
         self,
@@ -177,6 +207,8 @@ class ExitStage:
         # The rolled position is managed from the new contract's price: entry and peak start again there.
         position.meta["entry_price"] = str(quote.ask)
         position.meta["rolled_from"] = contract.key
+        new_iv = option_iv(self.market, new, float(quote.ask), now)
+        position.meta[META_ENTRY_IV] = "" if new_iv is None else f"{new_iv:.6f}"
         position.peak_value = quote.ask
         position.partials_taken = 0
         account.orders.place(

@@ -40,6 +40,7 @@ from optionpilot.decisions.exits import (
     plan_close,
     shape_problem,
 )
+from optionpilot.decisions.exits.multi_leg import F64
 from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.decisions.strategies.catalog import PROFILES, StrategyType
 from optionpilot.domain.instruments import Instrument, Stock
@@ -48,7 +49,7 @@ from optionpilot.domain.positions import Position, PositionEventKind, PositionLe
 from optionpilot.domain.recommendations import Decision, PositionEvent
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.journal import Journal
-from optionpilot.engine.marks import Marker, units_of
+from optionpilot.engine.marks import PEAK_CAPTURE, Marker, units_of
 from optionpilot.engine.multileg_config import StrategiesConfig
 from optionpilot.engine.multileg_expiry import offset_netted_expiries
 from optionpilot.ports.market_data import MarketData
@@ -339,6 +340,7 @@ class MultiLegDesk:
             inp.dte.tolist(),
         )
         actions, urgencies, closing = batch.actions(), batch.urgencies(), batch.close_units.tolist()
+        _keep_peaks(positions, inp.peak_capture, batch.peak_capture)
         rows: list[MonitorRow] = []
         now = self.clock.now()
         events = self.journal.current.position_events
@@ -478,6 +480,14 @@ class MultiLegDesk:
             problem = broken_because(p)
             self._shapes[p.position_id] = (held, problem)
         return _forced(p, problem)
+
+
+def _keep_peaks(positions: Sequence[Position], before: F64 | None, after: F64) -> None:
+    """The highest capture of each position, kept in its meta for the trailing stop's next look."""
+    was = before.tolist() if before is not None else [math.nan] * len(positions)
+    for p, old, new in zip(positions, was, after.tolist(), strict=True):
+        if math.isfinite(new) and not (math.isfinite(old) and new <= old):
+            p.meta[PEAK_CAPTURE] = repr(new)
 
 
 def _forced(p: Position, problem: str | None) -> tuple[str, str] | None:

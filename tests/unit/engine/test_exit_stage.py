@@ -174,3 +174,66 @@ def test_a_swing_follows_the_daily_trend_not_a_one_minute_flip() -> None:
     stage.run(tick, account, {"SPY": _features(1, -1, clock)})  # the daily trend turned: out
     [exit_order] = account.orders.open_orders()
     assert exit_order.reason.startswith("exits.trend_flip")
+
+
+def _stage_with(market: StaticMarket, *rules: str) -> ExitStage:
+    from optionpilot.decisions.exits import ExitConfig
+
+    cfg = ExitConfig(rule_sets={"*/swing_trade": rules})
+    return ExitStage(market, Marker(market), Rules(exits=cfg))
+
+
+def test_the_stage_closes_on_a_vol_spike_against_the_position() -> None:
+    import dataclasses
+
+    market, clock, account, _, tick = world()
+    stage = _stage_with(market, "exits.vol_spike")
+    open_long(market, clock, account, "2.00")
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "1.95", "2.05")
+    tick = Tick(clock.now(), clock.now() - MIN, tick.session, 62, False, False)
+    # 5-minute sigma of a 20% vol: 0.2 x sqrt(5 / 98,280) = 0.45%; -1.5% is 3.3 sigma against a long call.
+    calm = dataclasses.replace(_features(1, 1, clock), ret_5m=-0.004)
+    stage.run(tick, account, {"SPY": calm})
+    assert account.orders.open_orders() == []
+    spike = dataclasses.replace(calm, ret_5m=-0.015)
+    stage.run(tick, account, {"SPY": spike})
+    [exit_order] = account.orders.open_orders()
+    assert exit_order.purpose == "exit" and exit_order.reason.startswith("exits.vol_spike")
+
+
+def test_the_stage_takes_profit_at_the_expected_move_from_the_entry_iv() -> None:
+    market, clock, account, _, tick = world()
+    stage = _stage_with(market, "exits.expected_move")
+    position = open_long(market, clock, account, "2.00")
+    position.meta["underlying_entry"] = "531.0"
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "2.15", "2.25")
+    tick = Tick(clock.now(), clock.now() - MIN, tick.session, 62, False, False)
+    stage.run(tick, account, {})
+    assert account.orders.open_orders() == []
+    entry_iv = float(position.meta["entry_iv"])  # recorded at the first look, from the entry fill
+    assert 0.01 < entry_iv < 0.2
+    # 14 days (18 DTE at entry, capped) at the entry IV: 60% of S x IV x sqrt(14 / 365), and a bit more.
+    move = 0.61 * 531.0 * entry_iv * (14 / 365) ** 0.5
+    market.set_spot("SPY", 531.0 + move)
+    market.set_quote(C530, "3.40", "3.50")
+    stage.run(tick, account, {})
+    [exit_order] = account.orders.open_orders()
+    assert exit_order.purpose == "exit" and exit_order.reason.startswith("exits.expected_move")
+
+
+def test_the_stage_sells_a_long_whose_iv_is_rich_against_realized_vol() -> None:
+    import dataclasses
+
+    market, clock, account, _, tick = world()
+    stage = _stage_with(market, "exits.iv_rich")
+    open_long(market, clock, account, "2.00")
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "2.15", "2.25")  # +10%, its IV several times a 1% realized vol
+    tick = Tick(clock.now(), clock.now() - MIN, tick.session, 62, False, False)
+    stage.run(tick, account, {"SPY": dataclasses.replace(_features(1, 1, clock), realized_vol=0.5)})
+    assert account.orders.open_orders() == []
+    stage.run(tick, account, {"SPY": dataclasses.replace(_features(1, 1, clock), realized_vol=0.01)})
+    [exit_order] = account.orders.open_orders()
+    assert exit_order.purpose == "exit" and exit_order.reason.startswith("exits.iv_rich")

@@ -129,3 +129,39 @@ def test_entries_inside_the_time_exit_are_refused(desk) -> None:  # type: ignore
     near = StrategyCandidate(**{**{f: getattr(near, f) for f in near.__dataclass_fields__}, "dte": 20})
     refused = d.enter(near, 1, reason="plan")
     assert not refused.ok and refused.rule == "multileg.entry.time_exit"
+
+
+def _rules(d: MultiLegDesk, *names: str, **kw: object) -> None:
+    from optionpilot.decisions.exits import MultiLegExitConfig
+
+    exits = MultiLegExitConfig(rule_sets={"*/*": names}, **kw)  # type: ignore[arg-type]
+    d.config = StrategiesConfig(exits=exits)
+
+
+def test_the_desk_keeps_the_peak_capture_and_its_trailing_stop_closes_on_the_giveback(desk) -> None:  # type: ignore[no-untyped-def]
+    d, market, clock, _ = desk
+    _rules(d, "multileg_exit.trailing")
+    pos = d.enter(candidate(), 2, reason="plan").value
+    step(d, market, clock)
+    # Credit 1.10; closing costs 0.60 at the mids: 2 x 50 = 100 of the max profit 240, capture 42%.
+    step(d, market, clock, short=("0.80", "0.90"), long=("0.20", "0.30"))
+    assert [r.rule for r in d.monitor(act=True)] == ["multileg_exit.hold"]
+    assert pos is not None and abs(float(pos.meta["peak_capture"]) - 100 / 240) < 1e-9
+    # Back to 0.80 (capture 25%): 17 points given back from the peak, the trail's limit is 15.
+    step(d, market, clock, short=("1.20", "1.30"), long=("0.40", "0.50"))
+    [row] = d.monitor(act=True)
+    assert (row.action.value, row.rule, row.acted) == ("CLOSE", "multileg_exit.trailing", True)
+    assert "peak 42%" in row.reason and pos.status is PositionStatus.CLOSING
+
+
+def test_the_desk_closes_a_position_held_past_the_holding_period(desk) -> None:  # type: ignore[no-untyped-def]
+    d, market, clock, _ = desk
+    _rules(d, "multileg_exit.max_hold", max_hold_days=1)
+    pos = d.enter(candidate(), 1, reason="plan").value
+    step(d, market, clock)
+    assert [r.rule for r in d.monitor(act=True)] == ["multileg_exit.hold"]
+    clock.advance_to(clock.now() + timedelta(days=1))
+    quote(market, short=("2.00", "2.10"), long=("0.80", "0.90"))
+    [row] = d.monitor(act=True)
+    assert (row.rule, row.acted) == ("multileg_exit.max_hold", True) and "held 1 days" in row.reason
+    assert pos is not None and pos.status is PositionStatus.CLOSING

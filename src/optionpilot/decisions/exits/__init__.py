@@ -21,6 +21,7 @@ from optionpilot.decisions.exits.single_leg import (
     trail_armed,
     trailing_stop,
 )
+from optionpilot.decisions.exits.single_leg_vol import expected_move
 
 __all__ = [
     "DAY_TRADE",
@@ -41,6 +42,7 @@ __all__ = [
     "entry_passes_exit_rules",
     "evaluate_exit",
     "evaluate_exits",
+    "expected_move",
     "explain",
     "partial_quantity",
     "plan_close",

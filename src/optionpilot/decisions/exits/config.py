@@ -77,6 +77,12 @@ class ExitConfig(BaseModel):
     rolls: bool = True  # act on roll proposals (the single-leg flow rolls a winning long up)
     roll_long_gain: Decimal = Field(Decimal("1.00"), gt=0)
     roll_short_dte: int = Field(21, ge=0)
+    # Seed 003's conditional exits (registered, not in the default rule lists: add them to `rule_sets`).
+    vol_spike_sigma: float = Field(3.0, gt=0, description="short-window move against, in sigmas of RV")
+    expected_move_take: float = Field(0.60, gt=0, le=1, description="of the expected move at entry IV")
+    expected_move_max_days: int = Field(14, ge=1, description="horizon cap of the expected move, days")
+    iv_rv_rich: float = Field(1.5, gt=1, description="IV over realized vol at which a long's premium is rich")
+    iv_rv_min_gain: float = Field(0.0, description="option gain a rich-premium exit needs (never a loss)")
     # Which rules, in which order, by "strategy/style" ('*' for any); keys given replace those keys only.
     rule_sets: dict[str, tuple[str, ...]] = Field(default_factory=lambda: dict(SINGLE_LEG_RULE_SETS))
 

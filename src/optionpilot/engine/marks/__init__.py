@@ -2,6 +2,8 @@
 
 from optionpilot.engine.marks.greeks import (
     PortfolioGreeks,
+    delta_theta,
+    greeks_at_iv,
     greeks_at_prices,
     option_greeks_full,
     option_greeks_one,
@@ -16,7 +18,9 @@ __all__ = [
     "PEAK_CAPTURE",
     "Marker",
     "PortfolioGreeks",
+    "delta_theta",
     "exposure",
+    "greeks_at_iv",
     "greeks_at_prices",
     "leg_exit_inputs",
     "option_greeks_full",

@@ -101,8 +101,10 @@ def option_iv(
 def _one(market: MarketData, contract: OptionContract, price: float, now: datetime) -> Greeks | None:
     """Greeks of one option at the implied vol of its own price; None where no IV exists."""
     iv = option_iv(market, contract, price, now)
-    if iv is None:
-        return None
+    return None if iv is None else greeks_at_iv(market, contract, iv, now)
+
+
+def greeks_at_iv(market: MarketData, contract: OptionContract, iv: float, now: datetime) -> Greeks:
     t = years_to_expiry(market, contract, now)
     spot = market.spot(contract.underlying)
     rate = market.risk_free_rate(now.date(), 30)
@@ -123,4 +125,9 @@ def option_greeks_one(
 ) -> tuple[float | None, float | None]:
     """Delta and theta per day of one option from its own price; None where no IV exists."""
     g = _one(market, contract, price, now)
-    return (None, None) if g is None else (float(g.delta), float(g.theta) / 365.0)
+    return (None, None) if g is None else delta_theta(g)
+
+
+def delta_theta(g: Greeks) -> tuple[float, float]:
+    """Delta, and theta per calendar day."""
+    return float(g.delta), float(g.theta) / 365.0

@@ -6,16 +6,16 @@ import math
 from datetime import datetime
 from decimal import Decimal
 
-import numpy as np
-
 from optionpilot.core.money import to_decimal
 from optionpilot.decisions.exits import ExitAction, PositionView, evaluate_exit, propose_roll
+from optionpilot.decisions.exits.rolls import nearest_quoted
 from optionpilot.domain.instruments import OptionContract, Stock
 from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position, PositionEventKind, PositionLeg, PositionStatus
 from optionpilot.domain.recommendations import PositionEvent
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.marks import Marker, delta_theta, greeks_at_iv, option_iv
+from optionpilot.engine.rolls import send_roll
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData
@@ -180,30 +180,15 @@ class ExitStage:
         assert isinstance(contract, OptionContract)
         dte = (contract.expiry - self.market.calendar.local_date(now)).days
         chain = self.market.chain(contract.underlying, min_dte=dte, max_dte=dte)
-        same = (chain.expiry == np.datetime64(contract.expiry, "D")) & (chain.is_call == contract.is_call)
-        beyond = (
-            chain.strike > float(contract.strike)
-            if contract.is_call
-            else chain.strike < float(contract.strike)
+        strike = float(contract.strike)
+        i = nearest_quoted(
+            chain, is_call=contract.is_call, expiry=contract.expiry, bound=strike, anchor=strike
         )
-        quoted = (chain.bid > 0) & (chain.ask >= chain.bid)
-        rows = np.flatnonzero(same & beyond & quoted)
-        if rows.size == 0:
+        if i is None:
             return
-        i = int(rows[np.argmin(np.abs(chain.strike[rows] - float(contract.strike)))])
         new = chain.contract(i)
         quote = chain.quote(i)
         text = f"{roll.rule}: {roll.reason}; {contract.key} -> {new.key}"
-        account.orders.journal.current.position_events.append(
-            PositionEvent(
-                now,
-                position.position_id,
-                account.account_id,
-                PositionEventKind.ROLL_SIGNAL,
-                text,
-                leg.quantity,
-            )
-        )
         # The rolled position is managed from the new contract's price: entry and peak start again there.
         position.meta["entry_price"] = str(quote.ask)
         position.meta["rolled_from"] = contract.key
@@ -211,17 +196,7 @@ class ExitStage:
         position.meta[META_ENTRY_IV] = "" if new_iv is None else f"{new_iv:.6f}"
         position.peak_value = quote.ask
         position.partials_taken = 0
-        account.orders.place(
-            (
-                OrderLeg(contract, Side.SELL, 1, PositionEffect.CLOSE),
-                OrderLeg(new, Side.BUY, 1, PositionEffect.OPEN),
-            ),
-            leg.quantity,
-            position_id=position.position_id,
-            purpose="roll",
-            reason=text,
-            order_type=OrderType.MARKET,
-        )
+        send_roll(account, position, [(contract, leg.quantity)], [(new, leg.quantity)], text, now)
 
     def _stock(self, tick: Tick, account: AccountRuntime, position: Position, leg: PositionLeg) -> None:
         now = tick.now

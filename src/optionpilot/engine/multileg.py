@@ -52,6 +52,8 @@ from optionpilot.engine.journal import Journal
 from optionpilot.engine.marks import PEAK_CAPTURE, Marker, units_of
 from optionpilot.engine.multileg_config import StrategiesConfig
 from optionpilot.engine.multileg_expiry import offset_netted_expiries
+from optionpilot.engine.multileg_rolls import ROLL_MAP, plan_roll, remember_roll, settle_roll
+from optionpilot.engine.rolls import roll_legs, send_roll
 from optionpilot.ports.market_data import MarketData
 
 META_FLOW = "multileg"
@@ -330,6 +332,9 @@ class MultiLegDesk:
         positions = self.managed_positions()
         if not positions:
             return []
+        for p in positions:
+            if ROLL_MAP in p.meta:
+                self._settle_roll(p)
         batch = self.evaluate(positions)
         inp = batch.inputs
         # Columns as Python lists once: reading numpy scalars row by row costs more than the rules.
@@ -377,6 +382,9 @@ class MultiLegDesk:
                         acted = self.close_all(p, reason, rule)
                     elif action is ExitAction.PARTIAL:
                         acted = self._scale_out(p, d.value.quantity, reason)
+                    elif action is ExitAction.ADJUST and self.config.exits.rolls:
+                        acted = self._roll(p, reason, rule)
+                        action = ExitAction.ROLL if acted else action
             rows.append(
                 MonitorRow(
                     p.position_id,
@@ -460,6 +468,42 @@ class MultiLegDesk:
         self.journal.current.positions.append(p)
         self._send(p, lowest, units * g, "partial_exit", reason)
         return True
+
+    def _roll(self, p: Position, reason: str, rule: str) -> bool:
+        """Execute an ADJUST as one roll order (see `multileg_rolls`); False when none can be sent now."""
+        now = self.clock.now()
+        planned = plan_roll(self.market, now, p, self.config.exits)
+        roll = planned.value
+        why = planned.reason
+        if roll is not None:
+            close = [(h.contract, h.quantity) for h in roll.close]
+            open_ = [(h.contract, h.quantity) for h in roll.open]
+            legs, _ = roll_legs(close, open_)
+            if not all(tradeable(self.market, leg.instrument) for leg in legs):
+                why = f"{why}; not sent: a leg has no two-sided quote with size now"
+            elif (
+                clash := self._nets_against([g for g in legs if g.effect is PositionEffect.OPEN])
+            ) is not None:
+                why = f"{why}; not sent: {clash}"
+            else:
+                remember_roll(p, roll)
+                self.journal.current.positions.append(p)
+                send_roll(self.account, p, close, open_, f"{planned.rule}: {reason}; {why}", now)
+                return True
+        self.journal.current.position_events.append(
+            PositionEvent(now, p.position_id, p.account_id, PositionEventKind.ROLL_SIGNAL, f"{rule}: {why}")
+        )
+        return False
+
+    def _settle_roll(self, p: Position) -> None:
+        done = settle_roll(p)
+        if done is not None:
+            self.journal.current.positions.append(p)
+            self.journal.current.position_events.append(
+                PositionEvent(
+                    self.clock.now(), p.position_id, p.account_id, PositionEventKind.ROLL_SIGNAL, done
+                )
+            )
 
     def _send(self, p: Position, legs: Sequence[OrderLeg], quantity: int, purpose: str, reason: str) -> None:
         self.account.orders.place(

@@ -1,13 +1,26 @@
-"""The position manager stage: every minute, each open position against the exit rules, on its own quote."""
+"""The position manager stage: every look, each open position against its exit rules, on its own quotes.
+
+Single-leg options and stock are judged here, one position at a time; multi-leg strategies (the positions
+of the multileg flow) by `MultiLegExits` in arrays. `run(..., act=False)` is alert-only: it returns what
+the rules say without sending orders or changing positions (the `monitor` verb).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import datetime
 from decimal import Decimal
 
 from optionpilot.core.money import to_decimal
-from optionpilot.decisions.exits import ExitAction, PositionView, evaluate_exit, propose_roll
+from optionpilot.decisions.exits import (
+    ExitAction,
+    MultiLegExitConfig,
+    PositionView,
+    Urgency,
+    evaluate_exit,
+    propose_roll,
+)
 from optionpilot.decisions.exits.rolls import nearest_quoted
 from optionpilot.domain.instruments import OptionContract, Stock
 from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
@@ -15,6 +28,7 @@ from optionpilot.domain.positions import Position, PositionEventKind, PositionLe
 from optionpilot.domain.recommendations import PositionEvent
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.marks import Marker, delta_theta, greeks_at_iv, option_iv
+from optionpilot.engine.multileg_exits import META_FLOW, MonitorRow, MultiLegExits
 from optionpilot.engine.rolls import send_roll
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
@@ -25,16 +39,30 @@ META_ENTRY_IV = "entry_iv"  # meta: implied vol of the entry fill ("" when it ha
 
 
 class ExitStage:
-    def __init__(self, market: MarketData, marker: Marker, rules: Rules) -> None:
+    """The one position manager: single-leg options and stock here, multi-leg strategies through
+    `MultiLegExits` (seed 004's evaluator), every look; alert-only (`act=False`) it only flags."""
+
+    def __init__(
+        self, market: MarketData, marker: Marker, rules: Rules, multileg: MultiLegExitConfig | None = None
+    ) -> None:
         self.market = market
         self.marker = marker
         self.rules = rules
+        self.multileg = multileg or MultiLegExitConfig()
+        self._multileg: dict[str, MultiLegExits] = {}
 
-    def run(self, tick: Tick, account: AccountRuntime, features: dict[str, Features]) -> None:
+    def run(
+        self, tick: Tick, account: AccountRuntime, features: dict[str, Features], *, act: bool = True
+    ) -> list[MonitorRow]:
+        rows: list[MonitorRow] = []
+        multileg = False
         for position in account.book.open_positions():
+            if position.meta.get("flow") == META_FLOW:
+                multileg = True
+                continue
             if account.orders.open_orders(position.position_id):
                 continue
-            if position.status is PositionStatus.CLOSING and not position.is_flat:
+            if act and position.status is PositionStatus.CLOSING and not position.is_flat:
                 # The exit order ended without closing it all (rejected, expired): manage it again.
                 position.status = PositionStatus.OPEN
             if position.status is not PositionStatus.OPEN:
@@ -42,14 +70,34 @@ class ExitStage:
             legs = [leg for leg in position.legs.values() if leg.quantity != 0]
             options = [leg for leg in legs if isinstance(leg.instrument, OptionContract)]
             stocks = [leg for leg in legs if isinstance(leg.instrument, Stock)]
+            row = None
             if len(options) == 1 and not stocks and options[0].quantity > 0:
-                self._option(tick, account, position, options[0], features.get(position.underlying))
+                f = features.get(position.underlying)
+                row = self._option(tick, account, position, options[0], f, act)
             elif stocks and not options:
-                self._stock(tick, account, position, stocks[0])
+                row = self._stock(tick, account, position, stocks[0], act)
+            if row is not None:
+                rows.append(row)
+        if multileg:
+            rows += self.multileg_exits(account).monitor(tick.now, self.multileg, act=act)
+        return rows
+
+    def multileg_exits(self, account: AccountRuntime) -> MultiLegExits:
+        """The multi-leg half for `account` (it keeps per-position shape checks between looks)."""
+        found = self._multileg.get(account.account_id)
+        if found is None:
+            found = self._multileg[account.account_id] = MultiLegExits(account, self.market, self.marker)
+        return found
 
     def _option(
-        self, tick: Tick, account: AccountRuntime, position: Position, leg: PositionLeg, f: Features | None
-    ) -> None:
+        self,
+        tick: Tick,
+        account: AccountRuntime,
+        position: Position,
+        leg: PositionLeg,
+        f: Features | None,
+        act: bool,
+    ) -> MonitorRow | None:
         contract = leg.instrument
         assert isinstance(contract, OptionContract)
         now = tick.now
@@ -103,21 +151,25 @@ class ExitStage:
         decision = evaluate_exit(view, self.rules.exits)
         signal = decision.value
         if signal is None:
-            return
+            return None
+        row = _row(position, leg, view, signal.action, decision.rule, decision.reason, mark)
+        if not act:
+            return row
         if signal.peak_price is not None:
             position.peak_value = signal.peak_price
         if signal.action is ExitAction.HOLD:
             if position.meta.get("scale_in_add_on") and mark is not None and not flipped:
                 self._maybe_scale_in(account, position, leg, entry_price, mark, now)
-                return
+                return row
             if self.rules.exits.rolls:
                 self._maybe_roll(account, position, leg, view, now)
-            return
+            return row
         qty = leg.quantity if signal.action is ExitAction.CLOSE else min(signal.quantity, leg.quantity)
         if qty <= 0:
-            return
+            return row
         position.partials_taken = signal.partials_taken
         self._close(account, position, leg, qty, decision.reason, decision.rule, now, mark)
+        return dataclasses.replace(row, acted=True)
 
     def _entry_iv(self, position: Position, contract: OptionContract, entry_price: Decimal) -> float | None:
         """The implied vol paid at entry (from the entry fill and the underlying then), kept in meta."""
@@ -198,7 +250,9 @@ class ExitStage:
         position.partials_taken = 0
         send_roll(account, position, [(contract, leg.quantity)], [(new, leg.quantity)], text, now)
 
-    def _stock(self, tick: Tick, account: AccountRuntime, position: Position, leg: PositionLeg) -> None:
+    def _stock(
+        self, tick: Tick, account: AccountRuntime, position: Position, leg: PositionLeg, act: bool
+    ) -> MonitorRow | None:
         now = tick.now
         cfg = self.rules.exits
         spot = self.market.spot(leg.instrument.key)
@@ -218,9 +272,15 @@ class ExitStage:
             rule = "exits.stock_target"
         elif style != "swing_trade" and minutes_to_close <= cfg.flat_minutes_before_close:
             reason, rule = f"flat by the close ({minutes_to_close:.0f} min left)", "exits.flat_by_close"
-        if reason:
+        if reason and act:
             price = to_decimal(round(spot, 2))
             self._close(account, position, leg, abs(leg.quantity), reason, rule, now, price)
+        action, urgency = (ExitAction.CLOSE, Urgency.MEDIUM) if reason else (ExitAction.HOLD, Urgency.NORMAL)
+        return MonitorRow(
+            position.position_id, position.underlying, position.strategy_type, abs(leg.quantity),
+            (spot - entry) * leg.quantity, move, 0, action, urgency.value, rule or "exits.hold",
+            reason or f"hold: stock {move:+.2%}", bool(reason) and act,
+        )  # fmt: skip
 
     def _close(
         self,
@@ -252,3 +312,22 @@ class ExitStage:
             reason=text,
             order_type=OrderType.MARKET,
         )
+
+
+def _row(
+    position: Position,
+    leg: PositionLeg,
+    view: PositionView,
+    action: ExitAction,
+    rule: str,
+    reason: str,
+    mark: Decimal | None,
+) -> MonitorRow:
+    """What the monitor shows for a single-leg position: P&L at the mark, gain over the entry fill."""
+    gain = float(mark / view.entry_price - 1) if mark is not None else 0.0
+    pnl = float((mark - view.entry_price) * leg.quantity * leg.multiplier) if mark is not None else 0.0
+    urgency = Urgency.NORMAL if action is ExitAction.HOLD else Urgency.MEDIUM
+    return MonitorRow(
+        position.position_id, position.underlying, position.strategy_type, leg.quantity, pnl, gain,
+        view.dte, action, urgency.value, rule, reason, False,
+    )  # fmt: skip

@@ -237,3 +237,18 @@ def test_the_stage_sells_a_long_whose_iv_is_rich_against_realized_vol() -> None:
     stage.run(tick, account, {"SPY": dataclasses.replace(_features(1, 1, clock), realized_vol=0.01)})
     [exit_order] = account.orders.open_orders()
     assert exit_order.purpose == "exit" and exit_order.reason.startswith("exits.iv_rich")
+
+
+def test_alert_only_reports_the_exit_without_an_order_or_a_change() -> None:
+    market, clock, account, stage, tick = world()
+    position = open_long(market, clock, account, "2.00")
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "1.40", "1.46")  # -28%
+    tick = Tick(clock.now(), clock.now() - MIN, tick.session, 62, False, False)
+    peak = position.peak_value
+    [row] = stage.run(tick, account, {}, act=False)
+    assert (row.action.value, row.rule, row.acted) == ("CLOSE", "exits.stop_loss", False)
+    assert row.units == 2 and round(row.capture, 3) == -0.285 and round(row.pnl, 2) == -114.0
+    assert account.orders.open_orders() == [] and position.peak_value == peak
+    [row] = stage.run(tick, account, {})
+    assert row.acted and account.orders.open_orders()[0].reason.startswith("exits.stop_loss")

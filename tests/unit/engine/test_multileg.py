@@ -218,3 +218,28 @@ def test_a_threatened_short_is_rolled_out_and_away_as_one_order_when_rolls_are_o
     assert Decimal(pos.meta["max_profit_unit"]) == Decimal(30)
     assert Decimal(pos.meta["max_loss_unit"]) == Decimal(470)
     assert reconcile(d.account.book, d.account.broker).ok
+
+
+def test_the_exit_stage_manages_multi_leg_positions_alert_only_or_acting(desk) -> None:  # type: ignore[no-untyped-def]
+    from optionpilot.core.calendars import calendar_for
+    from optionpilot.engine.exits import ExitStage
+    from optionpilot.engine.marks import Marker
+    from optionpilot.engine.rules import Rules
+    from optionpilot.engine.ticker import Tick
+
+    d, market, clock, _ = desk
+    stage = ExitStage(market, Marker(market), Rules(), d.config.exits)
+    pos = d.enter(candidate(), 2, reason="plan").value
+    step(d, market, clock)
+    step(d, market, clock, short=("0.60", "0.70"), long=("0.10", "0.20"))  # the 50% target
+    session = calendar_for(SPY.market).session(date(2026, 10, 28))
+    tick = Tick(clock.now(), clock.now() - timedelta(minutes=1), session, 60, False, False)
+    [row] = stage.run(tick, d.account, {}, act=False)
+    assert (row.rule, row.acted) == (
+        "multileg_exit.profit_target",
+        False,
+    ) and not d.account.orders.open_orders()
+    [row] = stage.run(tick, d.account, {})
+    assert row.acted and pos is not None and pos.status is PositionStatus.CLOSING
+    [exit_order] = d.account.orders.open_orders()
+    assert exit_order.purpose == "exit" and len(exit_order.legs) == 2

@@ -17,8 +17,10 @@ from optionpilot.decisions.exits import (
     ExitAction,
     MultiLegExitConfig,
     PositionView,
+    StockView,
     Urgency,
     evaluate_exit,
+    evaluate_stock_exit,
     propose_roll,
 )
 from optionpilot.decisions.exits.rolls import nearest_quoted
@@ -254,32 +256,27 @@ class ExitStage:
         self, tick: Tick, account: AccountRuntime, position: Position, leg: PositionLeg, act: bool
     ) -> MonitorRow | None:
         now = tick.now
-        cfg = self.rules.exits
         spot = self.market.spot(leg.instrument.key)
-        entry = float(leg.avg_price)
-        move = (spot - entry) / entry * (1 if leg.quantity > 0 else -1)
-        style = position.meta.get("trade_style", "stock")
-        minutes_to_close = (tick.session.close - now).total_seconds() / 60
-        reason = ""
-        rule = ""
-        if position.meta.get("delivered") == "1":
-            reason, rule = "shares delivered at expiry are not a strategy: sold", "exits.delivered_shares"
-        elif move <= -cfg.underlying_stop:
-            reason = f"stock {move:+.2%} against entry {entry:.2f} (stop -{cfg.underlying_stop:.1%})"
-            rule = "exits.stock_stop"
-        elif move >= cfg.underlying_target:
-            reason = f"stock {move:+.2%} with entry {entry:.2f} (target +{cfg.underlying_target:.1%})"
-            rule = "exits.stock_target"
-        elif style != "swing_trade" and minutes_to_close <= cfg.flat_minutes_before_close:
-            reason, rule = f"flat by the close ({minutes_to_close:.0f} min left)", "exits.flat_by_close"
-        if reason and act:
+        view = StockView(
+            cfg=self.rules.exits,
+            quantity=leg.quantity,
+            entry=float(leg.avg_price),
+            spot=spot,
+            style=position.meta.get("trade_style", "stock"),
+            minutes_to_close=(tick.session.close - now).total_seconds() / 60,
+            delivered=position.meta.get("delivered") == "1",
+        )
+        decision = evaluate_stock_exit(view)
+        signal = decision.value
+        assert signal is not None
+        closing = signal.action is ExitAction.CLOSE
+        if closing and act:
             price = to_decimal(round(spot, 2))
-            self._close(account, position, leg, abs(leg.quantity), reason, rule, now, price)
-        action, urgency = (ExitAction.CLOSE, Urgency.MEDIUM) if reason else (ExitAction.HOLD, Urgency.NORMAL)
+            self._close(account, position, leg, abs(leg.quantity), decision.reason, decision.rule, now, price)
         return MonitorRow(
             position.position_id, position.underlying, position.strategy_type, abs(leg.quantity),
-            (spot - entry) * leg.quantity, move, 0, action, urgency.value, rule or "exits.hold",
-            reason or f"hold: stock {move:+.2%}", bool(reason) and act,
+            (spot - view.entry) * leg.quantity, view.move, 0, signal.action, signal.urgency.value,
+            decision.rule, decision.reason, closing and act,
         )  # fmt: skip
 
     def _close(

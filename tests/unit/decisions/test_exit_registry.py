@@ -42,7 +42,7 @@ def test_selection_prefers_the_most_specific_key() -> None:
 
 
 def test_config_refuses_unknown_rules_and_rules_of_the_other_family() -> None:
-    with pytest.raises(ValidationError, match="unknown single_leg exit rules"):
+    with pytest.raises(ValidationError, match="unknown single_leg/stock exit rules"):
         ExitConfig(rule_sets={"*/day_trade": ("exits.nope",)})
     with pytest.raises(ValidationError, match="unknown multi_leg exit rules"):
         MultiLegExitConfig(rule_sets={"*/*": ("exits.stop_loss",)})
@@ -99,3 +99,25 @@ def test_multi_leg_rules_are_chosen_per_strategy_and_ordered() -> None:
         "multileg_exit.hold",
     ]
     assert b.actions() == [ExitAction.CLOSE, ExitAction.CLOSE, ExitAction.HOLD]
+
+
+def test_stock_rules_are_registered_and_chosen_like_the_others() -> None:
+    from optionpilot.decisions.exits import StockView, evaluate_stock_exit
+
+    cfg = ExitConfig()
+    base = {"cfg": cfg, "quantity": 100, "entry": 100.0, "style": "stock", "minutes_to_close": 60.0}
+    assert evaluate_stock_exit(StockView(spot=99.3, **base)).rule == "exits.stock_stop"  # type: ignore[arg-type]
+    assert evaluate_stock_exit(StockView(spot=100.9, **base)).rule == "exits.stock_target"  # type: ignore[arg-type]
+    short = {**base, "quantity": -100}
+    assert evaluate_stock_exit(StockView(spot=100.7, **short)).rule == "exits.stock_stop"  # type: ignore[arg-type]
+    late = {**base, "minutes_to_close": 4.0}
+    assert evaluate_stock_exit(StockView(spot=100.1, **late)).rule == "exits.flat_by_close"  # type: ignore[arg-type]
+    swing = {**late, "style": "swing_trade"}
+    held = evaluate_stock_exit(StockView(spot=100.1, **swing))  # type: ignore[arg-type]
+    assert held.value is not None and held.value.action is ExitAction.HOLD
+    # Delivered shares go first; a rule list without the stop keeps a loser.
+    d = evaluate_stock_exit(StockView(spot=99.0, delivered=True, **base))  # type: ignore[arg-type]
+    assert d.rule == "exits.delivered_shares"
+    kept = ExitConfig(rule_sets={"stock/*": ("exits.stock_target",)})
+    assert evaluate_stock_exit(StockView(spot=99.0, **{**base, "cfg": kept})).rule == "exits.hold"  # type: ignore[arg-type]
+    assert "exits.stock_stop" in REGISTRY.names("stock")

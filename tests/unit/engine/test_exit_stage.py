@@ -252,3 +252,33 @@ def test_alert_only_reports_the_exit_without_an_order_or_a_change() -> None:
     assert account.orders.open_orders() == [] and position.peak_value == peak
     [row] = stage.run(tick, account, {})
     assert row.acted and account.orders.open_orders()[0].reason.startswith("exits.stop_loss")
+
+
+def test_the_stage_stops_a_stock_position_with_the_registered_stock_rules() -> None:
+    from optionpilot.core.ids import ClientOrderId, FillId
+    from optionpilot.domain.fills import Fill
+    from optionpilot.domain.instruments import Stock
+    from optionpilot.domain.orders import Order
+
+    market, clock, account, stage, tick = world()
+    position = Position(PositionId("s1"), A, "SPY", "stock/day_trade", clock.now(), "test entry")
+    position.meta.update({"trade_style": "day_trade", "direction": "bullish"})
+    account.book.add_position(position)
+    # The simulated broker fills shares on bars, which this market has none of: the entry is booked directly.
+    leg = OrderLeg(Stock("SPY"), Side.BUY, 1, PositionEffect.OPEN)
+    entry = Order(
+        ClientOrderId("e1"), A, (leg,), 10, OrderType.MARKET, clock.now(), position_id=position.position_id
+    )
+    fill = Fill(FillId("f1"), entry.client_order_id, A, 0, leg.instrument, Side.BUY, 10, Decimal("531.00"),
+                Decimal(0), clock.now(), PositionEffect.OPEN)  # fmt: skip
+    account.book.apply_fill(fill, entry)
+    tick = Tick(clock.now(), clock.now() - MIN, tick.session, 62, False, False)
+    [row] = stage.run(tick, account, {})
+    assert (row.action.value, row.rule) == ("HOLD", "exits.hold")
+    market.set_spot("SPY", 531.0 * 0.993)  # -0.7%: past the 0.6% stop
+    [row] = stage.run(tick, account, {}, act=False)
+    assert (row.rule, row.acted) == ("exits.stock_stop", False) and not account.orders.orders
+    [row] = stage.run(tick, account, {})
+    assert (row.rule, row.acted) == ("exits.stock_stop", True)
+    [exit_order] = account.orders.orders.values()
+    assert exit_order.purpose == "exit" and exit_order.legs[0].side is Side.SELL

@@ -22,6 +22,7 @@ from optionpilot.decisions.exits.single_leg import (
     trailing_stop,
 )
 from optionpilot.decisions.exits.single_leg_vol import expected_move
+from optionpilot.decisions.exits.stock import StockView, evaluate_stock_exit
 
 __all__ = [
     "DAY_TRADE",
@@ -38,10 +39,12 @@ __all__ = [
     "PositionView",
     "RollProposal",
     "Rule",
+    "StockView",
     "Urgency",
     "entry_passes_exit_rules",
     "evaluate_exit",
     "evaluate_exits",
+    "evaluate_stock_exit",
     "expected_move",
     "explain",
     "partial_quantity",

@@ -18,6 +18,8 @@ _OPTION = ("exits.stop_loss", "exits.trailing_stop", "exits.profit_target")
 _AFTER = ("exits.delta", "exits.trend_flip")
 SINGLE_LEG_RULE_SETS: dict[str, tuple[str, ...]] = {
     "*/day_trade": ("exits.day_close", *_UNDERLYING, *_OPTION, *_AFTER, "exits.follow_through"),
+    # Shares (a stock entry, or shares delivered at expiry), whatever the style.
+    "stock/*": ("exits.delivered_shares", "exits.stock_stop", "exits.stock_target", "exits.flat_by_close"),
     "*/swing_trade": (
         "exits.swing_expiry",
         "exits.swing_time",
@@ -94,7 +96,7 @@ class ExitConfig(BaseModel):
     @field_validator("rule_sets")
     @classmethod
     def _known_rules(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        check_table(value, "single_leg")
+        check_table(value, "single_leg", "stock")
         return value
 
 

@@ -2,8 +2,9 @@
 
 A rule is a pure function registered under the name its `Decision.rule` carries. Single-leg rules take one
 position's look and return a decision or None; multi-leg rules take a batch's arrays and return which rows
-fire (vectorised, seed 004's evaluator runs over many positions at once). Both live in `REGISTRY`, and
-both flows choose a position's rules the same way: `select_rules` over a table keyed "strategy/style".
+fire (vectorised, seed 004's evaluator runs over many positions at once); stock rules take one stock
+position. All live in `REGISTRY`, and every flow chooses a position's rules the same way: `select_rules`
+over a table keyed "strategy/style".
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from optionpilot.domain.recommendations import Decision
 if TYPE_CHECKING:
     from optionpilot.decisions.exits.multi_leg import MultiLegLook
     from optionpilot.decisions.exits.single_leg import SingleLegLook
+    from optionpilot.decisions.exits.stock import StockView
 
-Family = Literal["single_leg", "multi_leg"]
+Family = Literal["single_leg", "stock", "multi_leg"]
 SingleLegRule = Callable[["SingleLegLook"], Decision[ExitSignal] | None]
+StockRule = Callable[["StockView"], Decision[ExitSignal] | None]
 # Rows that fire, and their urgency code (0 NORMAL, 1 MEDIUM, 2 HIGH) per row.
 MultiLegFire = tuple[NDArray[np.bool_], NDArray[np.int8]]
 MultiLegRule = Callable[["MultiLegLook"], MultiLegFire]
@@ -44,6 +47,7 @@ class RegisteredRule:
     name: str
     family: Family
     single: SingleLegRule | None = None
+    stock: StockRule | None = None
     multi: MultiLegSpec | None = None
 
 
@@ -59,6 +63,13 @@ class RuleRegistry:
     def single_leg(self, name: str) -> Callable[[SingleLegRule], SingleLegRule]:
         def add(fn: SingleLegRule) -> SingleLegRule:
             self._add(RegisteredRule(name, "single_leg", single=fn))
+            return fn
+
+        return add
+
+    def stock_rule(self, name: str) -> Callable[[StockRule], StockRule]:
+        def add(fn: StockRule) -> StockRule:
+            self._add(RegisteredRule(name, "stock", stock=fn))
             return fn
 
         return add
@@ -82,6 +93,13 @@ class RuleRegistry:
                 f"exits: {name!r} is not a single-leg exit rule ({', '.join(self.names('single_leg'))})"
             )
         return rule.single
+
+    def stock(self, name: str) -> StockRule:
+        rule = self._rules.get(name)
+        if rule is None or rule.stock is None:
+            known = ", ".join(self.names("stock"))
+            raise DataError(f"exits: {name!r} is not a stock exit rule ({known})")
+        return rule.stock
 
     def multi(self, name: str) -> MultiLegSpec:
         rule = self._rules.get(name)
@@ -112,9 +130,10 @@ def select_rules(table: Mapping[str, Sequence[str]], strategy: str, style: str) 
     raise DataError(f"exits: no rule list for {strategy}/{style} (keys: {', '.join(sorted(table))})")
 
 
-def check_table(table: Mapping[str, Sequence[str]], family: Family) -> None:
-    """Every key "strategy/style" and every name a registered rule of `family` (config validation)."""
-    known = set(REGISTRY.names(family))
+def check_table(table: Mapping[str, Sequence[str]], *families: Family) -> None:
+    """Every key "strategy/style" and every name a registered rule of `families` (config validation)."""
+    known = {name for family in families for name in REGISTRY.names(family)}
+    family = "/".join(families)
     for key, names in table.items():
         if key.count("/") != 1:
             raise ValueError(f"exit rule list key {key!r} is not 'strategy/style' ('*' for any)")

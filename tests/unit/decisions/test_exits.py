@@ -160,11 +160,11 @@ def test_bad_positions_are_errors() -> None:
 
 def test_rolls() -> None:
     up = propose_roll(view(option_price=D("4.00"), peak_price=D("4.00")))
-    assert up.value is not None and up.value.kind == "roll_up"
+    assert up.value is not None and up.value.action is ExitAction.ROLL and up.rule == "exits.roll_up"
     assert not propose_roll(view(option_price=D("3.00"))).ok
     short = view(SWING, is_long=False, dte=21, option_price=D("2.50"))
     out = propose_roll(short)
-    assert out.value is not None and out.value.kind == "roll_out"
+    assert out.value is not None and out.value.action is ExitAction.ROLL and out.rule == "exits.roll_out"
     assert not propose_roll(view(short, dte=30)).ok
     assert not propose_roll(view(short, option_price=D("1.50"))).ok
     assert propose_roll(view(option_price=None)).rule == "exits.roll_no_quote"

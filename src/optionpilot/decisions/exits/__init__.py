@@ -10,7 +10,7 @@ from optionpilot.decisions.exits.closing import ClosePlan, LegState, plan_close,
 from optionpilot.decisions.exits.config import ExitConfig, MultiLegExitConfig
 from optionpilot.decisions.exits.multi_leg import ExitBatch, ExitInputs, Rule, evaluate_exits, explain
 from optionpilot.decisions.exits.registry import REGISTRY, select_rules
-from optionpilot.decisions.exits.rolls import RollProposal, propose_roll
+from optionpilot.decisions.exits.rolls import propose_roll
 from optionpilot.decisions.exits.single_leg import (
     DAY_TRADE,
     SWING_TRADE,
@@ -37,7 +37,6 @@ __all__ = [
     "LegState",
     "MultiLegExitConfig",
     "PositionView",
-    "RollProposal",
     "Rule",
     "StockView",
     "Urgency",

@@ -16,6 +16,7 @@ from datetime import date
 
 import numpy as np
 
+from optionpilot.decisions.exits.actions import ExitAction, ExitSignal, Urgency
 from optionpilot.decisions.exits.config import ExitConfig, MultiLegExitConfig
 from optionpilot.decisions.exits.single_leg import PositionView, validate_view
 from optionpilot.domain.chains import ChainSnapshot
@@ -23,14 +24,11 @@ from optionpilot.domain.instruments import OptionContract
 from optionpilot.domain.recommendations import Decision
 
 
-@dataclass(frozen=True, slots=True)
-class RollProposal:
-    kind: str  # "roll_up" (a winning long to a further strike) | "roll_out" (a short to a later expiry)
-    quantity: int
+def propose_roll(v: PositionView, config: ExitConfig | None = None) -> Decision[ExitSignal]:
+    """Seed 003's rolls: bank a winning long by rolling it up; roll a short at 21 DTE if still at risk.
 
-
-def propose_roll(v: PositionView, config: ExitConfig | None = None) -> Decision[RollProposal]:
-    """Seed 003's rolls: bank a winning long by rolling it up; roll a short at 21 DTE if still at risk."""
+    A ROLL of the whole position; the rule says which: `exits.roll_up` (a winning long to a further
+    strike) or `exits.roll_out` (a short to a later expiry)."""
     cfg = config or ExitConfig()
     validate_view(v)
     if v.option_price is None or v.option_price <= 0:
@@ -40,7 +38,7 @@ def propose_roll(v: PositionView, config: ExitConfig | None = None) -> Decision[
         if pnl >= cfg.roll_long_gain:
             direction = "up" if v.is_call else "down"
             return Decision.yes(
-                RollProposal("roll_up", v.quantity),
+                ExitSignal(ExitAction.ROLL, v.quantity),
                 f"long up {pnl:+.0%} (>= {cfg.roll_long_gain:.0%}): "
                 f"roll the strike {direction} to bank the gain",
                 "exits.roll_up",
@@ -51,7 +49,7 @@ def propose_roll(v: PositionView, config: ExitConfig | None = None) -> Decision[
     # For a short the entry is the credit: a price above it is a loss, the position is at risk.
     if v.dte <= cfg.roll_short_dte and v.option_price > v.entry_price:
         return Decision.yes(
-            RollProposal("roll_out", v.quantity),
+            ExitSignal(ExitAction.ROLL, v.quantity, Urgency.MEDIUM),
             f"short at {v.dte} DTE and losing ({v.option_price} vs credit {v.entry_price}): roll out",
             "exits.roll_out",
         )

@@ -95,6 +95,17 @@ def portfolio_state(
     )
 
 
+def held_sides(account: AccountRuntime) -> dict[str, int]:
+    """Signed quantity per instrument held, and the side of every entry still working (its size is not
+    known until it fills): what an entry's legs must not oppose (`decisions.netting`)."""
+    sides = {k: q for k, q in account.book.holdings().items() if q}
+    for order in account.orders.open_orders():
+        if order.purpose == "entry":
+            for leg in order.legs:
+                sides.setdefault(leg.instrument.key, leg.side.sign)
+    return sides
+
+
 def net_greeks_for_caps(
     marker: Marker, risk: RiskConfig, account: AccountRuntime, now: datetime
 ) -> PortfolioGreeks:
@@ -126,7 +137,7 @@ class AccountDispatcher:
     ) -> Decision[Decimal]:
         """Netting, then the sleeve's budget, then the account's limits; yes with the sleeve's room left."""
         positions = self.account.book.open_positions()
-        clash = opposite_side(self._sides(), [(leg.instrument.key, leg.side.sign) for leg in legs])
+        clash = opposite_side(held_sides(self.account), [(leg.instrument.key, leg.side.sign) for leg in legs])
         if not clash.ok:
             return Decision.no(clash.reason, clash.rule)
         budget = check_sleeve(
@@ -143,12 +154,3 @@ class AccountDispatcher:
         if not risk.ok:
             return Decision.no(risk.reason, risk.rule, **risk.details)
         return Decision.yes(budget.value or ZERO, f"{budget.reason}; {risk.reason}", "dispatch.admitted")
-
-    def _sides(self) -> dict[str, int]:
-        """Signed quantity per instrument held, and the side of every entry still working."""
-        sides = {k: q for k, q in self.account.book.holdings().items() if q}
-        for order in self.account.orders.open_orders():
-            if order.purpose == "entry":
-                for leg in order.legs:
-                    sides.setdefault(leg.instrument.key, leg.side.sign)
-        return sides

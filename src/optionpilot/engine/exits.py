@@ -1,37 +1,78 @@
-"""The position manager stage: every minute, each open position against the exit rules, on its own quote."""
+"""The position manager stage: every look, each open position against its exit rules, on its own quotes.
+
+Single-leg options and stock are judged here, one position at a time; multi-leg strategies (the positions
+of the multileg flow) by `MultiLegExits` in arrays. `run(..., act=False)` is alert-only: it returns what
+the rules say without sending orders or changing positions (the `monitor` verb).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from datetime import datetime
 from decimal import Decimal
 
-import numpy as np
-
 from optionpilot.core.money import to_decimal
-from optionpilot.decisions.exits import ExitKind, PositionView, evaluate_exit, propose_roll
+from optionpilot.decisions.exits import (
+    ExitAction,
+    MultiLegExitConfig,
+    PositionView,
+    StockView,
+    Urgency,
+    evaluate_exit,
+    evaluate_stock_exit,
+    propose_roll,
+)
+from optionpilot.decisions.exits.rolls import nearest_quoted
 from optionpilot.domain.instruments import OptionContract, Stock
 from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position, PositionEventKind, PositionLeg, PositionStatus
 from optionpilot.domain.recommendations import PositionEvent
 from optionpilot.engine.account import AccountRuntime
-from optionpilot.engine.marks import Marker, option_greeks_one
+from optionpilot.engine.marks import Marker, delta_theta, greeks_at_iv, option_iv
+from optionpilot.engine.multileg_exits import META_FLOW, MonitorRow, MultiLegExits
+from optionpilot.engine.rolls import send_roll
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData
 from optionpilot.signals.features import Features
 
+META_ENTRY_IV = "entry_iv"  # meta: implied vol of the entry fill ("" when it has none)
+
 
 class ExitStage:
-    def __init__(self, market: MarketData, marker: Marker, rules: Rules) -> None:
+    """The one position manager: single-leg options and stock here, multi-leg strategies through
+    `MultiLegExits` (seed 004's evaluator), every look; alert-only (`act=False`) it only flags."""
+
+    def __init__(
+        self, market: MarketData, marker: Marker, rules: Rules, multileg: MultiLegExitConfig | None = None
+    ) -> None:
         self.market = market
         self.marker = marker
         self.rules = rules
+        self.multileg = multileg or MultiLegExitConfig()
+        self._multileg: dict[str, MultiLegExits] = {}
 
-    def run(self, tick: Tick, account: AccountRuntime, features: dict[str, Features]) -> None:
+    def run(
+        self,
+        tick: Tick,
+        account: AccountRuntime,
+        features: dict[str, Features],
+        *,
+        act: bool = True,
+        multileg_due: bool = True,
+    ) -> list[MonitorRow]:
+        """Every position of `account`; the multi-leg ones only when `multileg_due` (they are managed at
+        the multileg flow's own pace, `strategies.flow.step_minutes`)."""
+        rows: list[MonitorRow] = []
+        multileg = False
         for position in account.book.open_positions():
+            if position.meta.get("flow") == META_FLOW:
+                multileg = True
+                continue
             if account.orders.open_orders(position.position_id):
                 continue
-            if position.status is PositionStatus.CLOSING and not position.is_flat:
+            if act and position.status is PositionStatus.CLOSING and not position.is_flat:
                 # The exit order ended without closing it all (rejected, expired): manage it again.
                 position.status = PositionStatus.OPEN
             if position.status is not PositionStatus.OPEN:
@@ -39,23 +80,45 @@ class ExitStage:
             legs = [leg for leg in position.legs.values() if leg.quantity != 0]
             options = [leg for leg in legs if isinstance(leg.instrument, OptionContract)]
             stocks = [leg for leg in legs if isinstance(leg.instrument, Stock)]
+            row = None
             if len(options) == 1 and not stocks and options[0].quantity > 0:
-                self._option(tick, account, position, options[0], features.get(position.underlying))
+                f = features.get(position.underlying)
+                row = self._option(tick, account, position, options[0], f, act)
             elif stocks and not options:
-                self._stock(tick, account, position, stocks[0])
+                row = self._stock(tick, account, position, stocks[0], act)
+            if row is not None:
+                rows.append(row)
+        if multileg and multileg_due:
+            rows += self.multileg_exits(account).monitor(tick.now, self.multileg, act=act)
+        return rows
+
+    def multileg_exits(self, account: AccountRuntime) -> MultiLegExits:
+        """The multi-leg half for `account` (it keeps per-position shape checks between looks)."""
+        found = self._multileg.get(account.account_id)
+        if found is None:
+            found = self._multileg[account.account_id] = MultiLegExits(account, self.market, self.marker)
+        return found
 
     def _option(
-        self, tick: Tick, account: AccountRuntime, position: Position, leg: PositionLeg, f: Features | None
-    ) -> None:
+        self,
+        tick: Tick,
+        account: AccountRuntime,
+        position: Position,
+        leg: PositionLeg,
+        f: Features | None,
+        act: bool,
+    ) -> MonitorRow | None:
         contract = leg.instrument
         assert isinstance(contract, OptionContract)
         now = tick.now
         mark = self.marker.option_mark(contract)
         quote = self.market.quote(contract) if mark is not None else None
         spot = self.market.spot(contract.underlying)
-        delta, theta = (None, None)
-        if mark is not None:
-            delta, theta = option_greeks_one(self.market, contract, float(mark), now)
+        delta: float | None = None
+        theta: float | None = None
+        iv = option_iv(self.market, contract, float(mark), now) if mark is not None else None
+        if iv is not None:
+            delta, theta = delta_theta(greeks_at_iv(self.market, contract, iv, now))
         meta = position.meta
         direction = meta.get("direction", "bullish")
         style = meta.get("trade_style", "swing_trade")
@@ -89,24 +152,54 @@ class ExitStage:
             trend_flipped=flipped,
             is_long=True,
             sell_price=quote.bid if quote is not None else None,
+            entry_iv=self._entry_iv(position, contract, entry_price),
+            iv=iv,
+            realized_vol=f.realized_vol if f is not None else None,
+            short_move_sigma=self._short_move_sigma(f),
+            entry_dte=(contract.expiry - self.market.calendar.local_date(position.opened_at)).days,
         )
         decision = evaluate_exit(view, self.rules.exits)
-        action = decision.value
-        if action is None:
-            return
-        position.peak_value = action.peak_price
-        if action.kind is ExitKind.HOLD:
+        signal = decision.value
+        if signal is None:
+            return None
+        row = _row(position, leg, view, signal.action, decision.rule, decision.reason, mark)
+        if not act:
+            return row
+        if signal.peak_price is not None:
+            position.peak_value = signal.peak_price
+        if signal.action is ExitAction.HOLD:
             if position.meta.get("scale_in_add_on") and mark is not None and not flipped:
                 self._maybe_scale_in(account, position, leg, entry_price, mark, now)
-                return
+                return row
             if self.rules.exits.rolls:
                 self._maybe_roll(account, position, leg, view, now)
-            return
-        qty = leg.quantity if action.kind is ExitKind.CLOSE_ALL else min(action.quantity, leg.quantity)
+            return row
+        qty = leg.quantity if signal.action is ExitAction.CLOSE else min(signal.quantity, leg.quantity)
         if qty <= 0:
-            return
-        position.partials_taken = action.partials_taken
+            return row
+        position.partials_taken = signal.partials_taken
         self._close(account, position, leg, qty, decision.reason, decision.rule, now, mark)
+        return dataclasses.replace(row, acted=True)
+
+    def _entry_iv(self, position: Position, contract: OptionContract, entry_price: Decimal) -> float | None:
+        """The implied vol paid at entry (from the entry fill and the underlying then), kept in meta."""
+        text = position.meta.get(META_ENTRY_IV)
+        if text is None:
+            spot = position.meta.get("underlying_entry")
+            iv = None
+            if spot is not None and entry_price > 0:
+                at = position.opened_at
+                iv = option_iv(self.market, contract, float(entry_price), at, spot=float(spot))
+            text = position.meta[META_ENTRY_IV] = "" if iv is None else f"{iv:.6f}"
+        return float(text) if text else None
+
+    def _short_move_sigma(self, f: Features | None) -> float | None:
+        """The features' short-window return in standard deviations of the realized vol over that window."""
+        if f is None or not math.isfinite(f.realized_vol) or f.realized_vol <= 0:
+            return None
+        fc = self.rules.features
+        sigma = f.realized_vol * math.sqrt(fc.ret_short_bars / fc.bars_per_year)
+        return f.ret_5m / sigma if math.isfinite(f.ret_5m) else None
 
     def _maybe_scale_in(
         self,
@@ -149,70 +242,50 @@ class ExitStage:
         assert isinstance(contract, OptionContract)
         dte = (contract.expiry - self.market.calendar.local_date(now)).days
         chain = self.market.chain(contract.underlying, min_dte=dte, max_dte=dte)
-        same = (chain.expiry == np.datetime64(contract.expiry, "D")) & (chain.is_call == contract.is_call)
-        beyond = (
-            chain.strike > float(contract.strike)
-            if contract.is_call
-            else chain.strike < float(contract.strike)
+        strike = float(contract.strike)
+        i = nearest_quoted(
+            chain, is_call=contract.is_call, expiry=contract.expiry, bound=strike, anchor=strike
         )
-        quoted = (chain.bid > 0) & (chain.ask >= chain.bid)
-        rows = np.flatnonzero(same & beyond & quoted)
-        if rows.size == 0:
+        if i is None:
             return
-        i = int(rows[np.argmin(np.abs(chain.strike[rows] - float(contract.strike)))])
         new = chain.contract(i)
         quote = chain.quote(i)
         text = f"{roll.rule}: {roll.reason}; {contract.key} -> {new.key}"
-        account.orders.journal.current.position_events.append(
-            PositionEvent(
-                now,
-                position.position_id,
-                account.account_id,
-                PositionEventKind.ROLL_SIGNAL,
-                text,
-                leg.quantity,
-            )
-        )
         # The rolled position is managed from the new contract's price: entry and peak start again there.
         position.meta["entry_price"] = str(quote.ask)
         position.meta["rolled_from"] = contract.key
+        new_iv = option_iv(self.market, new, float(quote.ask), now)
+        position.meta[META_ENTRY_IV] = "" if new_iv is None else f"{new_iv:.6f}"
         position.peak_value = quote.ask
         position.partials_taken = 0
-        account.orders.place(
-            (
-                OrderLeg(contract, Side.SELL, 1, PositionEffect.CLOSE),
-                OrderLeg(new, Side.BUY, 1, PositionEffect.OPEN),
-            ),
-            leg.quantity,
-            position_id=position.position_id,
-            purpose="roll",
-            reason=text,
-            order_type=OrderType.MARKET,
-        )
+        send_roll(account, position, [(contract, leg.quantity)], [(new, leg.quantity)], text, now)
 
-    def _stock(self, tick: Tick, account: AccountRuntime, position: Position, leg: PositionLeg) -> None:
+    def _stock(
+        self, tick: Tick, account: AccountRuntime, position: Position, leg: PositionLeg, act: bool
+    ) -> MonitorRow | None:
         now = tick.now
-        cfg = self.rules.exits
         spot = self.market.spot(leg.instrument.key)
-        entry = float(leg.avg_price)
-        move = (spot - entry) / entry * (1 if leg.quantity > 0 else -1)
-        style = position.meta.get("trade_style", "stock")
-        minutes_to_close = (tick.session.close - now).total_seconds() / 60
-        reason = ""
-        rule = ""
-        if position.meta.get("delivered") == "1":
-            reason, rule = "shares delivered at expiry are not a strategy: sold", "exits.delivered_shares"
-        elif move <= -cfg.underlying_stop:
-            reason = f"stock {move:+.2%} against entry {entry:.2f} (stop -{cfg.underlying_stop:.1%})"
-            rule = "exits.stock_stop"
-        elif move >= cfg.underlying_target:
-            reason = f"stock {move:+.2%} with entry {entry:.2f} (target +{cfg.underlying_target:.1%})"
-            rule = "exits.stock_target"
-        elif style != "swing_trade" and minutes_to_close <= cfg.flat_minutes_before_close:
-            reason, rule = f"flat by the close ({minutes_to_close:.0f} min left)", "exits.flat_by_close"
-        if reason:
+        view = StockView(
+            cfg=self.rules.exits,
+            quantity=leg.quantity,
+            entry=float(leg.avg_price),
+            spot=spot,
+            style=position.meta.get("trade_style", "stock"),
+            minutes_to_close=(tick.session.close - now).total_seconds() / 60,
+            delivered=position.meta.get("delivered") == "1",
+        )
+        decision = evaluate_stock_exit(view)
+        signal = decision.value
+        assert signal is not None
+        closing = signal.action is ExitAction.CLOSE
+        if closing and act:
             price = to_decimal(round(spot, 2))
-            self._close(account, position, leg, abs(leg.quantity), reason, rule, now, price)
+            self._close(account, position, leg, abs(leg.quantity), decision.reason, decision.rule, now, price)
+        return MonitorRow(
+            position.position_id, position.underlying, position.strategy_type, abs(leg.quantity),
+            (spot - view.entry) * leg.quantity, view.move, 0, signal.action, signal.urgency.value,
+            decision.rule, decision.reason, closing and act,
+        )  # fmt: skip
 
     def _close(
         self,
@@ -244,3 +317,22 @@ class ExitStage:
             reason=text,
             order_type=OrderType.MARKET,
         )
+
+
+def _row(
+    position: Position,
+    leg: PositionLeg,
+    view: PositionView,
+    action: ExitAction,
+    rule: str,
+    reason: str,
+    mark: Decimal | None,
+) -> MonitorRow:
+    """What the monitor shows for a single-leg position: P&L at the mark, gain over the entry fill."""
+    gain = float(mark / view.entry_price - 1) if mark is not None else 0.0
+    pnl = float((mark - view.entry_price) * leg.quantity * leg.multiplier) if mark is not None else 0.0
+    urgency = Urgency.NORMAL if action is ExitAction.HOLD else Urgency.MEDIUM
+    return MonitorRow(
+        position.position_id, position.underlying, position.strategy_type, leg.quantity, pnl, gain,
+        view.dte, action, urgency.value, rule, reason, False,
+    )  # fmt: skip

@@ -5,23 +5,13 @@ allows), a limit at the natural price of the legs now (a market order when legs 
 covered call's shares and option do). Every leg must have a two-sided quote when it is sent. The same
 strategy is never entered twice for a symbol on one day unless forced.
 
-Monitoring marks every leg of every managed strategy in arrays (`multileg_marks`), evaluates
-`decisions.strategies.exits` and, unless alert-only, closes or scales out with market orders. Before the
-rules, two things force a close:
-- a broken strategy (`shape_problem`): shares delivered by exercise or assignment, a leg gone at expiry,
-  legs out of proportion after a legged order part-filled. Everything left is closed, shares included.
-- an exit decided earlier that is not done (its order was rejected, expired or held): a decided exit
-  stands, so it is sent again at every look.
-A close sends the legs `plan_close` allows: all when all are quoted; else quoted shorts, and longs only
-when no short is left. The rest waits with its reason (the position is back to `open`, never `closing`
-without an order) until quoted or settled at expiry; netted legs expire through `multileg_expiry`.
+Monitoring is the position manager's multi-leg half (`multileg_exits`); `monitor` runs it for this
+desk's account, acting or alert-only.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
@@ -29,19 +19,10 @@ from optionpilot.core.clock import Clock
 from optionpilot.core.errors import DataError, LookAheadError
 from optionpilot.core.ids import IdMaker
 from optionpilot.core.money import ZERO
-from optionpilot.decisions.strategies.candidates import StrategyCandidate
-from optionpilot.decisions.strategies.catalog import StrategyType
-from optionpilot.decisions.strategies.exits import (
-    ExitAction,
-    ExitBatch,
-    ExitInputs,
-    LegState,
+from optionpilot.decisions.exits import (
     MultiLegExitConfig,
-    evaluate_exits,
-    explain,
-    plan_close,
-    shape_problem,
 )
+from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.decisions.strategies.screens import (
     NO_QUOTE,
     EntryState,
@@ -49,20 +30,43 @@ from optionpilot.decisions.strategies.screens import (
     screen_entry,
     time_exit_dte,
 )
-from optionpilot.domain.instruments import Instrument, Stock
-from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
-from optionpilot.domain.positions import Position, PositionEventKind, PositionLeg, PositionStatus
-from optionpilot.domain.recommendations import Decision, PositionEvent
+from optionpilot.domain.instruments import Stock
+from optionpilot.domain.orders import OrderLeg, OrderType
+from optionpilot.domain.positions import Position, PositionStatus
+from optionpilot.domain.recommendations import Decision
 from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.dispatch import held_sides
 from optionpilot.engine.entry_greeks import stamp_entry_greeks
 from optionpilot.engine.journal import Journal
+from optionpilot.engine.marks import Marker
 from optionpilot.engine.multileg_config import StrategiesConfig
+from optionpilot.engine.multileg_exits import (
+    EXIT_DUE,
+    META_FLOW,
+    MonitorRow,
+    MultiLegExits,
+    broken_because,
+    entry_shape,
+    open_positions,
+    tradeable,
+)
 from optionpilot.engine.multileg_expiry import offset_netted_expiries
-from optionpilot.engine.multileg_marks import LegMarks, units_of
 from optionpilot.ports.market_data import MarketData
 
-META_FLOW = "multileg"
-EXIT_DUE = "exit_due"  # meta: the reason of an exit decided and not done yet
+# Re-exported: the monitoring half moved to `multileg_exits`; callers of the desk still import them here.
+__all__ = [
+    "EXIT_DUE",
+    "META_FLOW",
+    "MonitorRow",
+    "MultiLegDesk",
+    "broken_because",
+    "closes_at_once",
+    "entry_shape",
+    "fill_day",
+    "natural_price",
+    "strategy_meta",
+    "tradeable",
+]
 
 
 def strategy_meta(candidate: StrategyCandidate, lots: int) -> dict[str, str]:
@@ -78,30 +82,6 @@ def strategy_meta(candidate: StrategyCandidate, lots: int) -> dict[str, str]:
         "max_loss_unit": "" if candidate.max_loss is None else str(candidate.max_loss),
         "legs": ";".join(f"{leg.instrument.key}={leg.side.sign * leg.ratio}" for leg in candidate.legs),
     }
-
-
-def entry_shape(p: Position) -> dict[str, int] | None:
-    """Signed quantity per unit of each leg at entry (None for positions stored before it was kept)."""
-    text = p.meta.get("legs", "")
-    if not text:
-        return None
-    out: dict[str, int] = {}
-    for part in text.split(";"):
-        key, _, qty = part.rpartition("=")
-        out[key] = int(qty)
-    return out
-
-
-def broken_because(p: Position) -> str | None:
-    """Why the position's legs no longer form its strategy, or None."""
-    held = {k: leg.quantity for k, leg in p.legs.items() if leg.quantity}
-    stocks = [k for k, leg in p.legs.items() if leg.quantity and isinstance(leg.instrument, Stock)]
-    shape = entry_shape(p)
-    if shape is not None:
-        return shape_problem(shape, held, stocks)
-    if stocks and (p.strategy_type != StrategyType.COVERED_CALL.value or p.meta.get("delivered") == "1"):
-        return shape_problem({}, held, stocks)
-    return None
 
 
 def closes_at_once(
@@ -151,34 +131,6 @@ def natural_price(market: MarketData, legs: Sequence[OrderLeg]) -> Decimal | Non
     return total
 
 
-def tradeable(market: MarketData, inst: Instrument) -> bool:
-    """Shares with a price, or an option with a two-sided quote with size (what the broker fills on)."""
-    try:
-        if isinstance(inst, Stock):
-            spot = market.spot(inst.symbol)
-            return math.isfinite(spot) and spot > 0
-        q = market.quote(inst)
-    except (DataError, LookAheadError):
-        return False
-    return q is not None and q.bid > 0 and q.ask > 0 and q.bid <= q.ask and q.bid_size > 0 and q.ask_size > 0
-
-
-@dataclass(frozen=True, slots=True)
-class MonitorRow:
-    position_id: str
-    underlying: str
-    strategy: str
-    units: int
-    pnl: float
-    capture: float
-    dte: int
-    action: ExitAction
-    urgency: str
-    rule: str
-    reason: str
-    acted: bool
-
-
 class MultiLegDesk:
     def __init__(
         self,
@@ -195,13 +147,12 @@ class MultiLegDesk:
         self.journal = journal
         self.ids = ids
         self.config = config
-        self.marks = LegMarks(market)
-        # Shape checks by position, valid while its legs are unchanged (the monitor runs every look).
-        self._shapes: dict[str, tuple[tuple[tuple[str, int], ...], str | None]] = {}
+        self.marker = Marker(market)
+        self.exits = MultiLegExits(account, market, self.marker)
 
     @property
-    def last_mark(self) -> dict[str, float]:
-        return self.marks.last_mark
+    def last_mark(self) -> dict[str, Decimal]:
+        return self.marker.last_mark
 
     # -- entries ----------------------------------------------------------------------------------------
 
@@ -214,11 +165,7 @@ class MultiLegDesk:
         cal = self.market.calendar
         today = cal.local_date(now)
         book = self.account.book
-        held: dict[str, int] = {k: q for k, q in book.holdings().items() if q}
-        for order in self.account.orders.open_orders():
-            if order.purpose == "entry":
-                for leg in order.legs:
-                    held.setdefault(leg.instrument.key, leg.side.sign)
+        held = held_sides(self.account)
         exits = self.config.exits
         return EntryState(
             today=today,
@@ -282,205 +229,16 @@ class MultiLegDesk:
     # -- monitoring -------------------------------------------------------------------------------------
 
     def open_positions(self) -> list[Position]:
-        """Multi-leg positions holding something (open, or closing with an exit order working)."""
-        return [
-            p
-            for p in self.account.book.positions.values()
-            if p.status in (PositionStatus.OPEN, PositionStatus.CLOSING)
-            and p.meta.get("flow") == META_FLOW
-            and not p.is_flat
-        ]
-
-    def managed_positions(self) -> list[Position]:
-        """Open positions with no order working: a `closing` one whose exit ended unfinished is back here."""
-        orders = self.account.orders
-        working = {o.position_id for o in orders.open_orders()}
-        return [p for p in self.open_positions() if p.position_id not in working]
+        return open_positions(self.account)
 
     def offset_expired(self) -> int:
         """Legs held long and short in this account expire against each other (see `multileg_expiry`)."""
         return offset_netted_expiries(self.account, self.market, self.clock, self.journal, self.ids)
 
-    def evaluate(self, positions: Sequence[Position]) -> ExitBatch:
-        return evaluate_exits(self.exit_inputs(positions), self.config.exits)
-
-    def exit_inputs(self, positions: Sequence[Position]) -> ExitInputs:
-        today = self.market.calendar.local_date(self.clock.now())
-        return self.marks.exit_inputs(positions, today)
-
     def monitor(self, *, act: bool) -> list[MonitorRow]:
-        """Mark, evaluate and act unless `act` is False; each flagged position gets an EXIT_SIGNAL event."""
-        positions = self.managed_positions()
-        if not positions:
-            return []
-        batch = self.evaluate(positions)
-        inp = batch.inputs
-        # Columns as Python lists once: reading numpy scalars row by row costs more than the rules.
-        units, pnl, capture, dte = (
-            inp.units.tolist(),
-            batch.pnl.tolist(),
-            batch.capture.tolist(),
-            inp.dte.tolist(),
-        )
-        actions, urgencies, closing = batch.actions(), batch.urgencies(), batch.close_units.tolist()
-        rows: list[MonitorRow] = []
-        now = self.clock.now()
-        events = self.journal.current.position_events
-        for i, p in enumerate(positions):
-            forced = self._forced_exit(p)
-            action = actions[i]
-            if forced is not None:
-                rule, reason = forced
-                events.append(
-                    PositionEvent(
-                        now, p.position_id, p.account_id, PositionEventKind.EXIT_SIGNAL, f"[HIGH] {reason}"
-                    )
-                )
-                acted = act and self.close_all(p, reason, rule)
-                action, urgency = ExitAction.CLOSE, "HIGH"
-            elif action is ExitAction.HOLD:
-                rule, reason, acted, urgency = "multileg_exit.hold", "hold", False, urgencies[i].value
-            else:
-                d = explain(batch, i, self.config.exits)
-                rule, reason, urgency = d.rule, d.reason, urgencies[i].value
-                events.append(
-                    PositionEvent(
-                        now,
-                        p.position_id,
-                        p.account_id,
-                        PositionEventKind.EXIT_SIGNAL,
-                        f"[{urgency}] {reason}",
-                        closing[i],
-                    )
-                )
-                acted = False
-                if act and d.value is not None:
-                    if action is ExitAction.CLOSE:
-                        acted = self.close_all(p, reason, rule)
-                    elif action is ExitAction.PARTIAL:
-                        acted = self._scale_out(p, d.value.close_units, reason)
-            rows.append(
-                MonitorRow(
-                    p.position_id,
-                    p.underlying,
-                    p.strategy_type,
-                    units[i],
-                    pnl[i],
-                    capture[i],
-                    dte[i],
-                    action,
-                    urgency,
-                    rule,
-                    reason,
-                    acted,
-                )
-            )
-        return rows
-
-    # -- closing ----------------------------------------------------------------------------------------
+        """The position manager's multi-leg half (`multileg_exits`), acting unless `act` is False."""
+        return self.exits.monitor(self.clock.now(), self.config.exits, act=act)
 
     def close_all(self, p: Position, reason: str, rule: str) -> bool:
-        """Close what can be closed now (see `plan_close`); True when an order was sent.
-
-        The decided exit is kept in `meta["exit_due"]` until the position is flat, so an exit order that
-        ends unfilled is sent again at the next look instead of leaving the position `closing`.
-        """
-        legs = [leg for leg in p.legs.values() if leg.quantity]
-        states = [
-            LegState(leg.instrument.key, leg.quantity, tradeable(self.market, leg.instrument)) for leg in legs
-        ]
-        plan = plan_close(states)
-        due = p.meta.setdefault(EXIT_DUE, f"{rule}: {reason}")
-        records = self.journal.current
-        records.positions.append(p)
-        if plan.value is None:
-            p.status = PositionStatus.OPEN
-            records.position_events.append(
-                PositionEvent(
-                    self.clock.now(),
-                    p.position_id,
-                    p.account_id,
-                    PositionEventKind.EXIT_SIGNAL,
-                    f"{rule}: {plan.reason}",
-                )
-            )
-            return False
-        p.status = PositionStatus.CLOSING
-        p.exit_reason = p.exit_reason or due
-        text = f"{rule}: {reason}"
-        if plan.value.wait:
-            text += f" ({plan.reason})"
-        chosen = [leg for leg in legs if leg.instrument.key in plan.value.close]
-        options = [leg for leg in chosen if not isinstance(leg.instrument, Stock)]
-        if options:
-            order_legs, units = _combo(options)
-            self._send(p, order_legs, units, "exit", text)
-        for leg in chosen:
-            if isinstance(leg.instrument, Stock):
-                side = Side.BUY if leg.quantity < 0 else Side.SELL
-                order_leg = OrderLeg(leg.instrument, side, 1, PositionEffect.CLOSE)
-                self._send(p, [order_leg], abs(leg.quantity), "exit", text)
-        return True
-
-    def _scale_out(self, p: Position, units: int, reason: str) -> bool:
-        """Close `units` of every leg in proportion, only when every leg is quoted (else hold for now)."""
-        total = units_of(p)
-        legs = [leg for leg in p.legs.values() if leg.quantity]
-        if units <= 0 or total <= units or any(abs(leg.quantity) % total for leg in legs):
-            return False
-        if not all(tradeable(self.market, leg.instrument) for leg in legs):
-            return False
-        if len({leg.instrument.multiplier for leg in legs}) > 1:
-            return False  # shares and options in one order: scaling a covered call is not offered
-        per_unit = [
-            OrderLeg(leg.instrument, _closing_side(leg), abs(leg.quantity) // total, PositionEffect.CLOSE)
-            for leg in legs
-        ]
-        g = math.gcd(*(leg.ratio for leg in per_unit))
-        lowest = [OrderLeg(leg.instrument, leg.side, leg.ratio // g, leg.effect) for leg in per_unit]
-        p.partials_taken += 1
-        self.journal.current.positions.append(p)
-        self._send(p, lowest, units * g, "partial_exit", reason)
-        return True
-
-    def _send(self, p: Position, legs: Sequence[OrderLeg], quantity: int, purpose: str, reason: str) -> None:
-        self.account.orders.place(
-            legs,
-            quantity,
-            position_id=p.position_id,
-            purpose=purpose,
-            reason=reason,
-            order_type=OrderType.MARKET,
-        )
-
-    def _forced_exit(self, p: Position) -> tuple[str, str] | None:
-        held = tuple((k, leg.quantity) for k, leg in p.legs.items() if leg.quantity)
-        seen = self._shapes.get(p.position_id)
-        if seen is not None and seen[0] == held:
-            problem = seen[1]
-        else:
-            problem = broken_because(p)
-            self._shapes[p.position_id] = (held, problem)
-        return _forced(p, problem)
-
-
-def _forced(p: Position, problem: str | None) -> tuple[str, str] | None:
-    if problem is not None:
-        return "multileg_exit.broken", f"{problem}: closing what is left"
-    due = p.meta.get(EXIT_DUE)
-    if due:
-        return "multileg_exit.retry", f"exit decided earlier and not done yet, sent again: {due}"
-    return None
-
-
-def _closing_side(leg: PositionLeg) -> Side:
-    return Side.BUY if leg.quantity < 0 else Side.SELL
-
-
-def _combo(legs: Sequence[PositionLeg]) -> tuple[list[OrderLeg], int]:
-    """Closing legs in lowest terms and the number of units: 4/-8/4 is 3 legs 1/2/1 x 4."""
-    g = math.gcd(*(abs(leg.quantity) for leg in legs))
-    return [
-        OrderLeg(leg.instrument, _closing_side(leg), abs(leg.quantity) // g, PositionEffect.CLOSE)
-        for leg in legs
-    ], g
+        self.exits.now = self.clock.now()
+        return self.exits.close_all(p, reason, rule)

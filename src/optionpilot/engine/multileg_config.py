@@ -7,10 +7,10 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from optionpilot.core.calendars import Market
+from optionpilot.decisions.exits import MultiLegExitConfig
 from optionpilot.decisions.strategies.allocation import AllocationConfig
 from optionpilot.decisions.strategies.analysis import AnalysisConfig
 from optionpilot.decisions.strategies.config import ScanConfig
-from optionpilot.decisions.strategies.exits import MultiLegExitConfig
 from optionpilot.decisions.strategies.scoring import RiskTolerance, ScoringConfig
 
 

@@ -77,7 +77,8 @@ class Pipeline:
         self.model = sentiment_model or LexiconSentimentModel()
         self.news_sources = list(news_sources)
         self.marker = Marker(market)
-        self.exits = ExitStage(market, self.marker, rules)
+        self.strategies = strategies or StrategiesConfig()
+        self.exits = ExitStage(market, self.marker, rules, self.strategies.exits)
         self.entries = EntryStage(market, self.marker, rules, ids)
         self.symbols = [u.symbol for u in market.underlyings()]
         self.iv_rank: dict[str, float | None] = {}
@@ -97,10 +98,7 @@ class Pipeline:
             raise ValueError(f"flows {sorted(flows)}: choose from {list(FLOWS)}")
         self.desks: list[MultiLegDesk] = []
         self.strategy_entries: StrategyEntryStage | None = None
-        self.strategies = strategies or StrategiesConfig()
         self.scanned: date | None = None
-        self.exit_signals = 0
-        self.expired_offsets = 0
         if "multileg" in self.flows:
             if clock is None:
                 raise ValueError("the multileg flow needs the clock")
@@ -134,7 +132,7 @@ class Pipeline:
             self._poll(account)
             self._expire_entries(tick, account)
         for desk in self.desks:
-            self.expired_offsets += desk.offset_expired()
+            desk.offset_expired()
         main = "main" in self.flows
         if main:
             if tick.is_first:
@@ -143,10 +141,12 @@ class Pipeline:
         else:
             self.bar_events += len(self.market.bars_between(tick.since, tick.now))
         latest = self._latest_features()
-        if main:
+        multileg_due = self._multileg_due(tick)
+        if main or multileg_due:
             for account in self.accounts:
-                self.exits.run(tick, account, latest)
-        self._multileg(tick)
+                self.exits.run(tick, account, latest, multileg_due=multileg_due)
+        if multileg_due:
+            self._scan_and_enter(tick)
         if main and self._may_enter(tick):
             sentiments = {s: self.sentiment.get(s, tick.now) for s in self.symbols}
             self.entries.run(tick, self.accounts, latest, sentiments, self.atm_iv, self.journal.current)
@@ -156,20 +156,19 @@ class Pipeline:
                 FeatureSnapshot(tick.now, symbol, f.as_dict()) for symbol, f in latest.items() if f.ready
             )
 
-    def _multileg(self, tick: Tick) -> None:
-        """Manage the strategies every `step_minutes` while the session trades; scan and enter once a day."""
+    def _multileg_due(self, tick: Tick) -> bool:
+        """The multileg flow looks every `step_minutes` while the session trades (not at the close)."""
         if self.strategy_entries is None:
-            return
-        flow = self.strategies.flow
-        once = tick.is_first and tick.is_last  # end-of-day data: one look, at the close
-        trading = once or not tick.is_last
-        if not trading:
-            return
-        if once or tick.minute_index % flow.step_minutes == 0:
-            for desk in self.desks:
-                rows = desk.monitor(act=True)
-                self.exit_signals += sum(1 for r in rows if r.rule != "multileg_exit.hold")
-        if self.scanned != tick.session.day and (once or tick.minute_index >= flow.scan_minute):
+            return False
+        if tick.is_first and tick.is_last:
+            return True  # end-of-day data: one look, at the close
+        return not tick.is_last and tick.minute_index % self.strategies.flow.step_minutes == 0
+
+    def _scan_and_enter(self, tick: Tick) -> None:
+        """Once a session, from `scan_minute` on (or at the one look of end-of-day data)."""
+        once = tick.is_first and tick.is_last
+        due = once or tick.minute_index >= self.strategies.flow.scan_minute
+        if self.strategy_entries is not None and due and self.scanned != tick.session.day:
             self.scanned = tick.session.day
             self.strategy_entries.run(tick.now, self.symbols, self.desks)
 
@@ -180,7 +179,7 @@ class Pipeline:
         for account in self.accounts:
             self._poll(account)
         for desk in self.desks:
-            self.expired_offsets += desk.offset_expired()
+            desk.offset_expired()
         if (len(records.fills), len(records.settlements)) != before:
             self._mark(now)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import tzinfo
 
+from optionpilot.decisions.exits import MultiLegExitConfig
 from optionpilot.decisions.strategies.catalog import PROFILES, StrategyType
-from optionpilot.decisions.strategies.exits import MultiLegExitConfig
 from optionpilot.domain.instruments import OptionContract
 from optionpilot.engine.account import AccountRuntime
 

@@ -8,8 +8,8 @@ import pytest
 
 from optionpilot.core.errors import DataError
 from optionpilot.decisions.exits import (
+    ExitAction,
     ExitConfig,
-    ExitKind,
     PositionView,
     evaluate_exit,
     partial_quantity,
@@ -45,24 +45,30 @@ def test_trailing_stop_seed_example() -> None:
         entry_price=D("17.15"), peak_price=D("40.00"), option_price=D("34.28"), partials_taken=2, quantity=3
     )
     d = evaluate_exit(v)
-    assert d.value is not None and d.value.kind is ExitKind.CLOSE_ALL and d.rule == "exits.trailing_stop"
+    assert d.value is not None and d.value.action is ExitAction.CLOSE and d.rule == "exits.trailing_stop"
     assert "34.2875" in d.reason
     hold = evaluate_exit(view(v, option_price=D("35.00")))
-    assert hold.value is not None and hold.value.kind is ExitKind.HOLD
+    assert hold.value is not None and hold.value.action is ExitAction.HOLD
 
 
 def test_partial_ladder_on_ten_contracts() -> None:
     first = evaluate_exit(view(option_price=D("3.00")))  # +50%
     assert first.value is not None and first.rule == "exits.partial"
-    assert (first.value.kind, first.value.quantity, first.value.partials_taken) == (ExitKind.CLOSE, 5, 1)
+    assert (first.value.action, first.value.quantity, first.value.partials_taken) == (
+        ExitAction.PARTIAL,
+        5,
+        1,
+    )
     held = evaluate_exit(view(option_price=D("3.20"), peak_price=D("3.20"), quantity=5, partials_taken=1))
-    assert held.value is not None and held.value.kind is ExitKind.HOLD
+    assert held.value is not None and held.value.action is ExitAction.HOLD
     second = evaluate_exit(view(option_price=D("3.50"), peak_price=D("3.50"), quantity=5, partials_taken=1))
     assert second.value is not None and (second.value.quantity, second.value.partials_taken) == (3, 2)
     # 75% of 10 is 7.5, sold half up to 8: two ride to the trailing stop.
     rest = evaluate_exit(view(option_price=D("5.00"), peak_price=D("5.00"), quantity=2, partials_taken=2))
     assert (
-        rest.value is not None and rest.value.kind is ExitKind.HOLD and "trailing stop 4.2500" in rest.reason
+        rest.value is not None
+        and rest.value.action is ExitAction.HOLD
+        and "trailing stop 4.2500" in rest.reason
     )
 
 
@@ -79,20 +85,20 @@ def test_partial_quantity_keeps_one_to_ride() -> None:
 
 def test_profit_target_closes_what_cannot_be_split() -> None:
     d = evaluate_exit(view(quantity=1, original_quantity=1, option_price=D("3.00")))
-    assert d.value is not None and d.value.kind is ExitKind.CLOSE_ALL and d.rule == "exits.profit_target"
+    assert d.value is not None and d.value.action is ExitAction.CLOSE and d.rule == "exits.profit_target"
     off = evaluate_exit(view(option_price=D("3.00")), ExitConfig(partials=False))
-    assert off.value is not None and off.value.kind is ExitKind.CLOSE_ALL and off.value.quantity == 10
+    assert off.value is not None and off.value.action is ExitAction.CLOSE and off.value.quantity == 10
 
 
 def test_stop_loss_at_minus_25() -> None:
     d = evaluate_exit(view(option_price=D("1.50")))
-    assert d.value is not None and d.value.kind is ExitKind.CLOSE_ALL and d.rule == "exits.stop_loss"
+    assert d.value is not None and d.value.action is ExitAction.CLOSE and d.rule == "exits.stop_loss"
     assert evaluate_exit(view(option_price=D("1.51"))).rule == "exits.hold"
 
 
 def test_peak_is_updated_and_returned() -> None:
     d = evaluate_exit(view(option_price=D("2.40"), peak_price=D("2.20")))
-    assert d.value is not None and d.value.peak_price == D("2.40") and d.value.kind is ExitKind.HOLD
+    assert d.value is not None and d.value.peak_price == D("2.40") and d.value.action is ExitAction.HOLD
 
 
 def test_day_trade_time_rules() -> None:
@@ -154,11 +160,11 @@ def test_bad_positions_are_errors() -> None:
 
 def test_rolls() -> None:
     up = propose_roll(view(option_price=D("4.00"), peak_price=D("4.00")))
-    assert up.value is not None and up.value.kind == "roll_up"
+    assert up.value is not None and up.value.action is ExitAction.ROLL and up.rule == "exits.roll_up"
     assert not propose_roll(view(option_price=D("3.00"))).ok
     short = view(SWING, is_long=False, dte=21, option_price=D("2.50"))
     out = propose_roll(short)
-    assert out.value is not None and out.value.kind == "roll_out"
+    assert out.value is not None and out.value.action is ExitAction.ROLL and out.rule == "exits.roll_out"
     assert not propose_roll(view(short, dte=30)).ok
     assert not propose_roll(view(short, option_price=D("1.50"))).ok
     assert propose_roll(view(option_price=None)).rule == "exits.roll_no_quote"

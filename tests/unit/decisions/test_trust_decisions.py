@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from optionpilot.decisions.exits import ExitConfig, ExitKind, PositionView, evaluate_exit, trailing_stop
+from optionpilot.decisions.exits import ExitAction, ExitConfig, PositionView, evaluate_exit, trailing_stop
 from optionpilot.decisions.kelly import ClosedTrade, kelly_from_trades
 from optionpilot.decisions.risk import PortfolioState, check_risk, stock_side
 from optionpilot.decisions.sizing import SizingConfig, size_option
@@ -67,7 +67,7 @@ def test_a_stock_trade_takes_a_day_slot_and_the_deployed_cap() -> None:
 def test_the_trail_stays_off_until_the_peak_doubles_the_entry() -> None:
     # Peak +95%, now +45% on the bid: before issue 12 the trail (armed at any gain) sold here.
     d = evaluate_exit(view(peak_price=D("3.90"), option_price=D("2.95"), sell_price=D("2.90")))
-    assert d.value is not None and d.value.kind is ExitKind.HOLD and d.rule == "exits.hold"
+    assert d.value is not None and d.value.action is ExitAction.HOLD and d.rule == "exits.hold"
 
 
 def test_seed_003_ladder_after_plus_100_the_stop_is_at_least_plus_50() -> None:
@@ -77,7 +77,7 @@ def test_seed_003_ladder_after_plus_100_the_stop_is_at_least_plus_50() -> None:
     assert trailing_stop(D("2.00"), D("4.00"), D("0.90"), D("0.50")) == D("3.00")
     cfg = ExitConfig(trail_giveback=D("0.90"))
     d = evaluate_exit(view(peak_price=D("4.00"), option_price=D("3.05"), sell_price=D("2.99")), cfg)
-    assert d.value is not None and d.value.kind is ExitKind.CLOSE_ALL and d.rule == "exits.trailing_stop"
+    assert d.value is not None and d.value.action is ExitAction.CLOSE and d.rule == "exits.trailing_stop"
     assert "bid 2.99" in d.reason and "entry fill 2.00" in d.reason
 
 
@@ -85,7 +85,7 @@ def test_the_trail_is_judged_on_the_bid_not_the_mid() -> None:
     # Entry 2.00, peak 4.00: the stop is 4.00 - 0.25 x 2.00 = 3.50.
     armed = view(peak_price=D("4.00"), option_price=D("3.60"))
     hold = evaluate_exit(dataclasses.replace(armed, sell_price=D("3.55")))
-    assert hold.value is not None and hold.value.kind is ExitKind.HOLD
+    assert hold.value is not None and hold.value.action is ExitAction.HOLD
     sold = evaluate_exit(dataclasses.replace(armed, sell_price=D("3.45")))  # the mid is still above
     assert sold.rule == "exits.trailing_stop"
 
@@ -94,7 +94,7 @@ def test_the_trail_never_sells_below_the_entry_fill() -> None:
     # A gap from a +100% peak to a bid under the entry: not a trailing-stop exit.
     d = evaluate_exit(view(peak_price=D("4.00"), option_price=D("1.95"), sell_price=D("1.90")))
     assert d.rule != "exits.trailing_stop"
-    assert d.value is not None and d.value.kind is ExitKind.HOLD
+    assert d.value is not None and d.value.action is ExitAction.HOLD
     # Past the stop loss it is the stop loss that sells, and says so.
     d = evaluate_exit(view(peak_price=D("4.00"), option_price=D("1.45"), sell_price=D("1.40")))
     assert d.rule == "exits.stop_loss"

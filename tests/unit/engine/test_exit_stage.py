@@ -174,3 +174,111 @@ def test_a_swing_follows_the_daily_trend_not_a_one_minute_flip() -> None:
     stage.run(tick, account, {"SPY": _features(1, -1, clock)})  # the daily trend turned: out
     [exit_order] = account.orders.open_orders()
     assert exit_order.reason.startswith("exits.trend_flip")
+
+
+def _stage_with(market: StaticMarket, *rules: str) -> ExitStage:
+    from optionpilot.decisions.exits import ExitConfig
+
+    cfg = ExitConfig(rule_sets={"*/swing_trade": rules})
+    return ExitStage(market, Marker(market), Rules(exits=cfg))
+
+
+def test_the_stage_closes_on_a_vol_spike_against_the_position() -> None:
+    import dataclasses
+
+    market, clock, account, _, tick = world()
+    stage = _stage_with(market, "exits.vol_spike")
+    open_long(market, clock, account, "2.00")
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "1.95", "2.05")
+    tick = Tick(clock.now(), clock.now() - MIN, tick.session, 62, False, False)
+    # 5-minute sigma of a 20% vol: 0.2 x sqrt(5 / 98,280) = 0.45%; -1.5% is 3.3 sigma against a long call.
+    calm = dataclasses.replace(_features(1, 1, clock), ret_5m=-0.004)
+    stage.run(tick, account, {"SPY": calm})
+    assert account.orders.open_orders() == []
+    spike = dataclasses.replace(calm, ret_5m=-0.015)
+    stage.run(tick, account, {"SPY": spike})
+    [exit_order] = account.orders.open_orders()
+    assert exit_order.purpose == "exit" and exit_order.reason.startswith("exits.vol_spike")
+
+
+def test_the_stage_takes_profit_at_the_expected_move_from_the_entry_iv() -> None:
+    market, clock, account, _, tick = world()
+    stage = _stage_with(market, "exits.expected_move")
+    position = open_long(market, clock, account, "2.00")
+    position.meta["underlying_entry"] = "531.0"
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "2.15", "2.25")
+    tick = Tick(clock.now(), clock.now() - MIN, tick.session, 62, False, False)
+    stage.run(tick, account, {})
+    assert account.orders.open_orders() == []
+    entry_iv = float(position.meta["entry_iv"])  # recorded at the first look, from the entry fill
+    assert 0.01 < entry_iv < 0.2
+    # 14 days (18 DTE at entry, capped) at the entry IV: 60% of S x IV x sqrt(14 / 365), and a bit more.
+    move = 0.61 * 531.0 * entry_iv * (14 / 365) ** 0.5
+    market.set_spot("SPY", 531.0 + move)
+    market.set_quote(C530, "3.40", "3.50")
+    stage.run(tick, account, {})
+    [exit_order] = account.orders.open_orders()
+    assert exit_order.purpose == "exit" and exit_order.reason.startswith("exits.expected_move")
+
+
+def test_the_stage_sells_a_long_whose_iv_is_rich_against_realized_vol() -> None:
+    import dataclasses
+
+    market, clock, account, _, tick = world()
+    stage = _stage_with(market, "exits.iv_rich")
+    open_long(market, clock, account, "2.00")
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "2.15", "2.25")  # +10%, its IV several times a 1% realized vol
+    tick = Tick(clock.now(), clock.now() - MIN, tick.session, 62, False, False)
+    stage.run(tick, account, {"SPY": dataclasses.replace(_features(1, 1, clock), realized_vol=0.5)})
+    assert account.orders.open_orders() == []
+    stage.run(tick, account, {"SPY": dataclasses.replace(_features(1, 1, clock), realized_vol=0.01)})
+    [exit_order] = account.orders.open_orders()
+    assert exit_order.purpose == "exit" and exit_order.reason.startswith("exits.iv_rich")
+
+
+def test_alert_only_reports_the_exit_without_an_order_or_a_change() -> None:
+    market, clock, account, stage, tick = world()
+    position = open_long(market, clock, account, "2.00")
+    clock.advance_to(clock.now() + MIN)
+    market.set_quote(C530, "1.40", "1.46")  # -28%
+    tick = Tick(clock.now(), clock.now() - MIN, tick.session, 62, False, False)
+    peak = position.peak_value
+    [row] = stage.run(tick, account, {}, act=False)
+    assert (row.action.value, row.rule, row.acted) == ("CLOSE", "exits.stop_loss", False)
+    assert row.units == 2 and round(row.capture, 3) == -0.285 and round(row.pnl, 2) == -114.0
+    assert account.orders.open_orders() == [] and position.peak_value == peak
+    [row] = stage.run(tick, account, {})
+    assert row.acted and account.orders.open_orders()[0].reason.startswith("exits.stop_loss")
+
+
+def test_the_stage_stops_a_stock_position_with_the_registered_stock_rules() -> None:
+    from optionpilot.core.ids import ClientOrderId, FillId
+    from optionpilot.domain.fills import Fill
+    from optionpilot.domain.instruments import Stock
+    from optionpilot.domain.orders import Order
+
+    market, clock, account, stage, tick = world()
+    position = Position(PositionId("s1"), A, "SPY", "stock/day_trade", clock.now(), "test entry")
+    position.meta.update({"trade_style": "day_trade", "direction": "bullish"})
+    account.book.add_position(position)
+    # The simulated broker fills shares on bars, which this market has none of: the entry is booked directly.
+    leg = OrderLeg(Stock("SPY"), Side.BUY, 1, PositionEffect.OPEN)
+    entry = Order(
+        ClientOrderId("e1"), A, (leg,), 10, OrderType.MARKET, clock.now(), position_id=position.position_id
+    )
+    fill = Fill(FillId("f1"), entry.client_order_id, A, 0, leg.instrument, Side.BUY, 10, Decimal("531.00"),
+                Decimal(0), clock.now(), PositionEffect.OPEN)  # fmt: skip
+    account.book.apply_fill(fill, entry)
+    tick = Tick(clock.now(), clock.now() - MIN, tick.session, 62, False, False)
+    [row] = stage.run(tick, account, {})
+    assert (row.action.value, row.rule) == ("HOLD", "exits.hold")
+    market.set_spot("SPY", 531.0 * 0.993)  # -0.7%: past the 0.6% stop
+    [row] = stage.run(tick, account, {}, act=False)
+    assert (row.rule, row.acted) == ("exits.stock_stop", False) and not account.orders.orders
+    [row] = stage.run(tick, account, {})
+    assert (row.rule, row.acted) == ("exits.stock_stop", True)
+    [exit_order] = account.orders.orders.values()
+    assert exit_order.purpose == "exit" and exit_order.legs[0].side is Side.SELL

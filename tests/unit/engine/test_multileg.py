@@ -10,6 +10,7 @@ import pytest
 from optionpilot.adapters.sim.broker import SimulatedBroker
 from optionpilot.core.clock import SimulatedClock
 from optionpilot.core.ids import AccountId, IdMaker
+from optionpilot.decisions.exits import MultiLegExitConfig
 from optionpilot.decisions.strategies.candidates import Conviction, StrategyCandidate
 from optionpilot.decisions.strategies.catalog import StrategyType
 from optionpilot.domain.instruments import AssetClass, OptionContract, OptionRight, Underlying
@@ -133,3 +134,116 @@ def test_entries_inside_the_time_exit_are_refused(desk) -> None:  # type: ignore
     near = StrategyCandidate(**{**{f: getattr(near, f) for f in near.__dataclass_fields__}, "dte": 20})
     refused = d.enter(near, 1, reason="plan")
     assert not refused.ok and refused.rule == "multileg.entry.time_exit"
+
+
+def _rules(d: MultiLegDesk, *names: str, **kw: object) -> None:
+    from optionpilot.decisions.exits import MultiLegExitConfig
+
+    exits = MultiLegExitConfig(rule_sets={"*/*": names}, **kw)  # type: ignore[arg-type]
+    d.config = StrategiesConfig(exits=exits)
+
+
+def test_the_desk_keeps_the_peak_capture_and_its_trailing_stop_closes_on_the_giveback(desk) -> None:  # type: ignore[no-untyped-def]
+    d, market, clock, _ = desk
+    _rules(d, "multileg_exit.trailing")
+    pos = d.enter(candidate(), 2, reason="plan").value
+    step(d, market, clock)
+    # Credit 1.10; closing costs 0.60 at the mids: 2 x 50 = 100 of the max profit 240, capture 42%.
+    step(d, market, clock, short=("0.80", "0.90"), long=("0.20", "0.30"))
+    assert [r.rule for r in d.monitor(act=True)] == ["multileg_exit.hold"]
+    assert pos is not None and abs(float(pos.meta["peak_capture"]) - 100 / 240) < 1e-9
+    # Back to 0.80 (capture 25%): 17 points given back from the peak, the trail's limit is 15.
+    step(d, market, clock, short=("1.20", "1.30"), long=("0.40", "0.50"))
+    [row] = d.monitor(act=True)
+    assert (row.action.value, row.rule, row.acted) == ("CLOSE", "multileg_exit.trailing", True)
+    assert "peak 42%" in row.reason and pos.status is PositionStatus.CLOSING
+
+
+def test_the_desk_closes_a_position_held_past_the_holding_period(desk) -> None:  # type: ignore[no-untyped-def]
+    d, market, clock, _ = desk
+    _rules(d, "multileg_exit.max_hold", max_hold_days=1)
+    pos = d.enter(candidate(), 1, reason="plan").value
+    step(d, market, clock)
+    assert [r.rule for r in d.monitor(act=True)] == ["multileg_exit.hold"]
+    clock.advance_to(clock.now() + timedelta(days=1))
+    quote(market, short=("2.00", "2.10"), long=("0.80", "0.90"))
+    [row] = d.monitor(act=True)
+    assert (row.rule, row.acted) == ("multileg_exit.max_hold", True) and "held 1 days" in row.reason
+    assert pos is not None and pos.status is PositionStatus.CLOSING
+
+
+def test_a_threatened_short_is_rolled_out_and_away_as_one_order_when_rolls_are_on(desk) -> None:  # type: ignore[no-untyped-def]
+    d, market, clock, journal = desk
+    later = date(2027, 1, 15)
+    far = {k: OptionContract("SPY", later, Decimal(k), OptionRight.PUT) for k in (545, 550, 555, 560)}
+    prices = {545: ("0.90", "1.00"), 550: ("1.20", "1.30"), 555: ("1.80", "1.90"), 560: ("2.40", "2.50")}
+    pos = d.enter(candidate(), 2, reason="plan").value
+    step(d, market, clock)
+    assert pos is not None and pos.status is PositionStatus.OPEN
+
+    def threatened() -> None:
+        clock.advance_to(clock.now() + timedelta(minutes=1))
+        quote(market, short=("3.00", "3.10"), long=("1.40", "1.50"))
+        market.set_spot("SPY", 572.0)  # the 570 put is 0.35% from spot: inside the 1% buffer
+        for k, c in far.items():
+            market.set_quote(c, *prices[k])
+        d.account.orders.process_events()
+
+    threatened()
+    # Off by default: the roll is proposed, nothing is sent.
+    [row] = d.monitor(act=True)
+    assert (row.action.value, row.rule, row.acted) == ("ADJUST", "multileg_exit.adjust", False)
+    assert not d.account.orders.open_orders()
+
+    _rules(d, *MultiLegExitConfig().rule_sets["*/*"], rolls=True)
+    [row] = d.monitor(act=True)
+    assert (row.action.value, row.acted) == ("ROLL", True)
+    [roll] = d.account.orders.open_orders()
+    # 3% out of the money from 572 is 554.84: the 550 put of the next expiry, and its wing 5 below.
+    assert roll.purpose == "roll" and roll.quantity == 2
+    assert [(g.instrument, g.side, g.effect.value) for g in roll.legs] == [
+        (SHORT, Side.BUY, "close"),
+        (LONG, Side.SELL, "close"),
+        (far[550], Side.SELL, "open"),
+        (far[545], Side.BUY, "open"),
+    ]
+    recorded = [e for t in journal._recorder.ticks for e in t.position_events]  # flushed before the send
+    [signal] = [e for e in recorded if e.kind == "roll_signal"]
+    assert signal.quantity == 2 and "multileg_roll.defensive" in signal.reason
+    threatened()  # the roll fills
+    assert {k: leg.quantity for k, leg in pos.legs.items() if leg.quantity} == {
+        far[550].key: -2,
+        far[545].key: 2,
+    }
+    [row] = d.monitor(act=True)  # the roll is settled: the rolled spread is the strategy now, not broken
+    assert row.rule != "multileg_exit.broken" and not d.account.orders.open_orders()
+    assert pos.meta["legs"] == f"{far[545].key}=1;{far[550].key}=-1" and pos.meta["rolls"] == "1"
+    # The old side's entry credit 110 a unit is replaced by the new side's 0.20 x 100: 90 less profit.
+    assert Decimal(pos.meta["max_profit_unit"]) == Decimal(30)
+    assert Decimal(pos.meta["max_loss_unit"]) == Decimal(470)
+    assert reconcile(d.account.book, d.account.broker).ok
+
+
+def test_the_exit_stage_manages_multi_leg_positions_alert_only_or_acting(desk) -> None:  # type: ignore[no-untyped-def]
+    from optionpilot.core.calendars import calendar_for
+    from optionpilot.engine.exits import ExitStage
+    from optionpilot.engine.marks import Marker
+    from optionpilot.engine.rules import Rules
+    from optionpilot.engine.ticker import Tick
+
+    d, market, clock, _ = desk
+    stage = ExitStage(market, Marker(market), Rules(), d.config.exits)
+    pos = d.enter(candidate(), 2, reason="plan").value
+    step(d, market, clock)
+    step(d, market, clock, short=("0.60", "0.70"), long=("0.10", "0.20"))  # the 50% target
+    session = calendar_for(SPY.market).session(date(2026, 10, 28))
+    tick = Tick(clock.now(), clock.now() - timedelta(minutes=1), session, 60, False, False)
+    [row] = stage.run(tick, d.account, {}, act=False)
+    assert (row.rule, row.acted) == (
+        "multileg_exit.profit_target",
+        False,
+    ) and not d.account.orders.open_orders()
+    [row] = stage.run(tick, d.account, {})
+    assert row.acted and pos is not None and pos.status is PositionStatus.CLOSING
+    [exit_order] = d.account.orders.open_orders()
+    assert exit_order.purpose == "exit" and len(exit_order.legs) == 2

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
+from optionpilot.decisions.netting import opposite_side
 from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.decisions.strategies.catalog import PROFILES
 from optionpilot.domain.recommendations import Decision
@@ -67,15 +68,8 @@ def inside_time_exit(candidate: StrategyCandidate, state: EntryState) -> bool:
 
 def nets_against(candidate: StrategyCandidate, held: Mapping[str, int]) -> str | None:
     """Why a leg of `candidate` would net against what is held or being entered, or None."""
-    for leg in candidate.legs:
-        qty = held.get(leg.instrument.key, 0)
-        if qty and (qty > 0) != (leg.side.sign > 0):
-            side = "long" if qty > 0 else "short"
-            return (
-                f"{leg.instrument.key} is held {side} by another position; the broker nets one "
-                "instrument per account, so the opposite side cannot be held apart"
-            )
-    return None
+    d = opposite_side(held, [(leg.instrument.key, leg.side.sign) for leg in candidate.legs])
+    return None if d.ok else d.reason
 
 
 def screen_entry(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from optionpilot.decisions.strategies.exits import LegState, plan_close, shape_problem
+from optionpilot.decisions.exits import LegState, plan_close, shape_problem
 
 
 def test_every_leg_quoted_closes_all() -> None:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from optionpilot.decisions.strategies.exits import (
+from optionpilot.decisions.exits import (
     ExitAction,
     ExitInputs,
     MultiLegExitConfig,
@@ -47,7 +47,7 @@ def one(
 
 def act(inp: ExitInputs, cfg: MultiLegExitConfig | None = None) -> tuple[ExitAction, Urgency, int, str]:
     b = evaluate_exits(inp, cfg)
-    d = explain(b, 0, cfg)
+    d = explain(b, 0)
     return b.action(0), b.urgency_of(0), int(b.close_units[0]), d.rule
 
 

@@ -35,6 +35,7 @@ from optionpilot.core.calendars import MARKETS, Market, Session, calendar_for
 from optionpilot.core.clock import SimulatedClock
 from optionpilot.core.errors import ConfigError
 from optionpilot.core.ids import AccountId, IdMaker
+from optionpilot.decisions.budgets import SleeveConfig
 from optionpilot.decisions.strategies.candidates import Conviction, StrategyCandidate
 from optionpilot.decisions.strategies.catalog import StrategyType
 from optionpilot.decisions.strategies.scoring import RiskTolerance
@@ -245,7 +246,11 @@ def _account_for(config: OptionPilotConfig, market: Market, name: str | None) ->
     cash = config.strategies.desk.standing_cash.get(market)
     if cash is None:
         raise ConfigError(f"strategies.desk.standing_cash has no amount for market {market.value}")
-    return AccountConfig(name=f"sim{market.value.lower()}", starting_cash=cash, market=market)
+    # An account made for the multi-leg verbs alone: its whole equity is the multileg sleeve.
+    sleeves = SleeveConfig(day=Decimal(0), swing=Decimal(0), multileg=Decimal(1))
+    return AccountConfig(
+        name=f"sim{market.value.lower()}", starting_cash=cash, market=market, sleeves=sleeves
+    )
 
 
 def open_standing(view: MarketView, db: str, account_name: str | None = None) -> Standing:
@@ -303,7 +308,9 @@ def open_standing(view: MarketView, db: str, account_name: str | None = None) ->
         # Fail closed: the account refuses new orders (its incident is stored), the command carries on.
         log.error("standing account %s halted: %s", acct.name, start.summary())
     journal.commit()  # the incidents, and any fill adopted from the broker, are stored now
-    desk = MultiLegDesk(account, view.market, view.clock, journal, ids, config.strategies)
+    desk = MultiLegDesk(
+        account, view.market, view.clock, journal, ids, config.strategies, config.strategy.risk
+    )
     return Standing(run_id, view, account, desk, journal, rec, created, start)
 
 

@@ -23,10 +23,12 @@ from optionpilot.app.multileg import (
     settle_orders,
 )
 from optionpilot.core.errors import ConfigError
+from optionpilot.decisions.budgets import sleeve_room
 from optionpilot.decisions.strategies.allocation import AllocationPlan, PlannedPosition, allocate
 from optionpilot.decisions.strategies.analysis import VixRegime
 from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.domain.positions import Position
+from optionpilot.engine.dispatch import deployed
 from optionpilot.persistence import strategy_store as store
 from optionpilot.persistence.read_models import ReadModels
 from optionpilot.persistence.scan_records import AllocationRecord
@@ -63,6 +65,8 @@ class AllocateOutcome:
     plan: AllocationPlan
     account: str
     buying_power: Decimal  # of the account `execute` will use, when the plan was made
+    asked: Decimal  # the capital asked for; the plan takes at most the multileg sleeve's room
+    sleeve_room: Decimal
 
 
 def run_allocate(
@@ -83,9 +87,22 @@ def run_allocate(
         if len(currencies) > 1:
             raise ConfigError(f"scan {scan_run} mixes currencies {currencies}; scan one market at a time")
         _same_market(scan_run, view, "allocate")
+        # `execute` holds every entry to the account's multileg sleeve, so the plan does too.
+        snapshot = st.account.broker.account()
+        room = sleeve_room(
+            "multileg",
+            snapshot.equity,
+            deployed(st.account.book.open_positions(), "multileg"),
+            st.account.sleeves,
+        )
+        if room <= 0:
+            raise ConfigError(
+                f"account {st.account.name}: its multileg sleeve "
+                f"({st.account.sleeves.multileg:.0%} of equity) has no room left"
+            )
         plan = allocate(
             cands,
-            capital,
+            min(capital, room),
             view.config.strategies.allocation,
             vix_regime=_scan_regime(rec, scan_run),
             entry=st.desk.entry_state(),
@@ -100,7 +117,7 @@ def run_allocate(
         power = st.account.broker.account().buying_power
     finally:
         st.close()
-    return AllocateOutcome(scan_run, plan_id, plan, st.account.name, power)
+    return AllocateOutcome(scan_run, plan_id, plan, st.account.name, power, capital, room)
 
 
 def _record(plan_id: str, p: PlannedPosition) -> AllocationRecord:

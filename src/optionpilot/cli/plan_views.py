@@ -42,6 +42,8 @@ def allocation_view(out: AllocateOutcome) -> tuple[dict[str, Any], list[str]]:
         "plan_id": out.plan_id,
         "account": out.account,
         "buying_power": str(out.buying_power),
+        "capital_asked": str(out.asked),
+        "sleeve_room": str(out.sleeve_room),
         "capital": str(plan.capital),
         "allocatable": str(plan.allocatable),
         "deployed": str(plan.deployed),
@@ -68,6 +70,12 @@ def allocation_view(out: AllocateOutcome) -> tuple[dict[str, Any], list[str]]:
         *(f"left out {s['symbol']} {s['strategy']} ({s['rule']}): {s['reason']}" for s in listed),
         "left out by rule: " + ", ".join(f"{r} {n}" for r, n in sorted(by_rule.items())),
     ]
+    if out.asked > plan.capital:
+        notes.insert(
+            0,
+            f"capital {out.asked:,.0f} asked; planned on {plan.capital:,.0f}, the room left in the multileg "
+            f"sleeve of {out.account} (accounts.sleeves.multileg)",
+        )
     if plan.deployed > out.buying_power:
         notes.append(
             f"warning: the plan deploys {plan.deployed:,.0f}, more than the {out.buying_power:,.0f} buying "

@@ -28,7 +28,6 @@ from optionpilot.domain.positions import Position
 from optionpilot.domain.recommendations import Decision
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.marks import Marker, PortfolioGreeks
-from optionpilot.engine.rules import Rules
 
 SLEEVE = "sleeve"
 CAPITAL = "capital"  # meta: the capital an entry was admitted with, in currency
@@ -119,9 +118,9 @@ def net_greeks_for_caps(
 class AccountDispatcher:
     """Admits or refuses one entry for one account; the caller sends it and stamps the position."""
 
-    def __init__(self, account: AccountRuntime, rules: Rules) -> None:
+    def __init__(self, account: AccountRuntime, risk: RiskConfig) -> None:
         self.account = account
-        self.rules = rules
+        self.risk = risk
 
     def admit(
         self,
@@ -148,9 +147,9 @@ class AccountDispatcher:
         state = portfolio_state(snapshot, positions, net)
         if sleeve == "multileg":
             # The allocator sized it within the sleeve; seed 001's counts and 70% cap are the intraday's.
-            risk = check_net_greeks(state, delta, vega, self.rules.risk)
+            risk = check_net_greeks(state, delta, vega, self.risk)
         else:
-            risk = check_risk(state, trade_style, cost, delta=delta, vega=vega, config=self.rules.risk)
+            risk = check_risk(state, trade_style, cost, delta=delta, vega=vega, config=self.risk)
         if not risk.ok:
             return Decision.no(risk.reason, risk.rule, **risk.details)
         return Decision.yes(budget.value or ZERO, f"{budget.reason}; {risk.reason}", "dispatch.admitted")

@@ -200,7 +200,7 @@ class EntryStage:
             if g is not None:
                 units = plan.initial * contract.multiplier
                 trade_delta, trade_vega = g[0] * units, g[1] * units / 100.0
-        admitted_trade = AccountDispatcher(account, self.rules).admit(
+        admitted_trade = AccountDispatcher(account, self.rules.risk).admit(
             sleeve=sleeve_for_style(signal.trade_style),
             trade_style=signal.trade_style,
             cost=cost,
@@ -316,7 +316,7 @@ class EntryStage:
         stock = Stock(signal.underlying, self.market.calendar.market)
         order_side = Side.BUY if side.value == "long" else Side.SELL
         cost = price * plan.initial
-        risk = AccountDispatcher(account, self.rules).admit(
+        risk = AccountDispatcher(account, self.rules.risk).admit(
             sleeve=sleeve_for_style(signal.trade_style),
             trade_style=signal.trade_style,
             cost=cost,

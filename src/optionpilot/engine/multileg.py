@@ -22,6 +22,7 @@ from optionpilot.core.money import ZERO
 from optionpilot.decisions.exits import (
     MultiLegExitConfig,
 )
+from optionpilot.decisions.risk import RiskConfig
 from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.decisions.strategies.screens import (
     NO_QUOTE,
@@ -35,7 +36,13 @@ from optionpilot.domain.orders import OrderLeg, OrderType
 from optionpilot.domain.positions import Position, PositionStatus
 from optionpilot.domain.recommendations import Decision
 from optionpilot.engine.account import AccountRuntime
-from optionpilot.engine.dispatch import held_sides
+from optionpilot.engine.dispatch import (
+    CAPITAL_UNIT,
+    SLEEVE,
+    AccountDispatcher,
+    held_sides,
+    net_greeks_for_caps,
+)
 from optionpilot.engine.entry_greeks import stamp_entry_greeks
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.marks import Marker
@@ -81,6 +88,8 @@ def strategy_meta(candidate: StrategyCandidate, lots: int) -> dict[str, str]:
         "max_profit_unit": "" if candidate.max_profit is None else str(candidate.max_profit),
         "max_loss_unit": "" if candidate.max_loss is None else str(candidate.max_loss),
         "legs": ";".join(f"{leg.instrument.key}={leg.side.sign * leg.ratio}" for leg in candidate.legs),
+        SLEEVE: "multileg",
+        CAPITAL_UNIT: str(candidate.margin),
     }
 
 
@@ -140,6 +149,7 @@ class MultiLegDesk:
         journal: Journal,
         ids: IdMaker,
         config: StrategiesConfig,
+        risk: RiskConfig | None = None,
     ) -> None:
         self.account = account
         self.market = market
@@ -147,6 +157,7 @@ class MultiLegDesk:
         self.journal = journal
         self.ids = ids
         self.config = config
+        self.risk = risk or RiskConfig()
         self.marker = Marker(market)
         self.exits = MultiLegExits(account, market, self.marker)
 
@@ -198,6 +209,19 @@ class MultiLegDesk:
             return Decision.no(screened.reason, screened.rule)
         net = screened.value
         now = self.clock.now()
+        # The same gate as the intraday signals: the multileg sleeve's budget and the account's caps.
+        admitted = AccountDispatcher(self.account, self.risk).admit(
+            sleeve="multileg",
+            trade_style="multileg",
+            cost=candidate.margin * lots,
+            legs=candidate.legs,
+            snapshot=self.account.broker.account(),
+            net=net_greeks_for_caps(self.marker, self.risk, self.account, now),
+            delta=candidate.delta * lots,
+            vega=candidate.vega * lots,
+        )
+        if not admitted.ok:
+            return Decision.no(f"{candidate.candidate_id}: {admitted.reason}", admitted.rule)
         book = self.account.book
         mixed = len({leg.instrument.multiplier for leg in candidate.legs}) > 1
         position = Position(

@@ -103,7 +103,8 @@ class Pipeline:
             if clock is None:
                 raise ValueError("the multileg flow needs the clock")
             self.desks = [
-                MultiLegDesk(a, market, clock, journal, ids, self.strategies) for a in self.accounts
+                MultiLegDesk(a, market, clock, journal, ids, self.strategies, rules.risk)
+                for a in self.accounts
             ]
             self.strategy_entries = StrategyEntryStage(
                 market=market,

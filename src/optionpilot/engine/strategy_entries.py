@@ -16,7 +16,7 @@ from optionpilot.decisions.budgets import sleeve_room
 from optionpilot.decisions.strategies.allocation import allocate
 from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.domain.recommendations import Rejection
-from optionpilot.engine.dispatch import AccountDispatcher, deployed, net_greeks_for_caps
+from optionpilot.engine.dispatch import deployed
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.marks import Marker
 from optionpilot.engine.multileg import MultiLegDesk, closes_at_once, fill_day
@@ -93,20 +93,9 @@ class StrategyEntryStage:
                 vix_regime=result.vix_regime,
                 entry=desk.entry_state(),
             )
-            gate = AccountDispatcher(account, self.rules)
             for p in sorted(plan.positions, key=lambda p: -p.priority)[:room]:
                 c = p.candidate
-                gate_d = gate.admit(
-                    sleeve="multileg",
-                    trade_style="multileg",
-                    cost=p.capital,
-                    legs=c.legs,
-                    snapshot=snapshot,
-                    net=net_greeks_for_caps(self.marker, self.rules.risk, account, now),
-                    delta=c.delta * p.lots,
-                    vega=c.vega * p.lots,
-                )
-                d = desk.enter(c, p.lots, reason=p.reason) if gate_d.ok else gate_d
+                d = desk.enter(c, p.lots, reason=p.reason)
                 if d.ok:
                     self.entries_sent += 1
                 else:

@@ -9,6 +9,7 @@ from optionpilot.adapters.sim.broker import SimulatedBroker
 from optionpilot.core.clock import SimulatedClock
 from optionpilot.core.ids import AccountId, IdMaker, PositionId
 from optionpilot.decisions.budgets import Sleeve, SleeveConfig
+from optionpilot.decisions.risk import RiskConfig
 from optionpilot.domain.instruments import AssetClass, OptionContract, OptionRight, Underlying
 from optionpilot.domain.orders import OrderLeg, PositionEffect, Side
 from optionpilot.domain.positions import Position
@@ -19,7 +20,6 @@ from optionpilot.engine.dispatch import CAPITAL, SLEEVE, AccountDispatcher, at_w
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.marks import PortfolioGreeks
 from optionpilot.engine.order_manager import OrderManager
-from optionpilot.engine.rules import Rules
 from optionpilot.ports.recorder import RunInfo, TickRecords
 from optionpilot.testing.static_market import StaticMarket
 
@@ -63,7 +63,7 @@ def hold(acct: AccountRuntime, pid: str, qty: int, meta: dict[str, str], price: 
 def admit(
     acct: AccountRuntime, sleeve: Sleeve, cost: int, side: Side = Side.BUY, style: str = "day_trade"
 ) -> Decision[Decimal]:
-    return AccountDispatcher(acct, Rules()).admit(
+    return AccountDispatcher(acct, RiskConfig()).admit(
         sleeve=sleeve,
         trade_style=style,
         cost=D(cost),

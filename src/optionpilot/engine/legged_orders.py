@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from optionpilot.core.clock import Clock
-from optionpilot.core.ids import AccountId, BrokerOrderId, ClientOrderId, IdMaker
+from optionpilot.core.ids import AccountId, ClientOrderId, IdMaker
 from optionpilot.domain.orders import Order, OrderLeg, OrderStatus, OrderType, PositionEffect, Side
 from optionpilot.domain.recommendations import Rejection
 from optionpilot.engine.journal import Journal
@@ -31,13 +31,7 @@ class LegDesk(Protocol):
     def _send(self, order: Order) -> None: ...
 
     def _move(
-        self,
-        cid: ClientOrderId,
-        status: OrderStatus,
-        reason: str = "",
-        *,
-        filled_quantity: int | None = None,
-        broker_order_id: BrokerOrderId | None = None,
+        self, cid: ClientOrderId, status: OrderStatus, reason: str = "", *, filled_quantity: int | None = None
     ) -> Order | None: ...
 
     def _entry_failed(self, order: Order) -> None: ...

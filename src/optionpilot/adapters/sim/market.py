@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from optionpilot.adapters.sim.listings import StrikeLadder, expiries, is_listed_strike
+from optionpilot.adapters.sim.listings import OptionListings
 from optionpilot.adapters.sim.market_config import SimMarketConfig
 from optionpilot.adapters.sim.market_sessions import MarketSessions
 from optionpilot.adapters.sim.option_chains import ChainIndex, ChainPricer
@@ -108,12 +108,10 @@ class SimulatedMarket:
             pre_log_vol=self._pre_log_vol,
         )
         self._pricer = ChainPricer(config, seed, self._cal, self._underlyings, self._regular_close)
-        self._expiries: dict[tuple[int, date], tuple[date, ...]] = {}
-        self._ladders: dict[tuple[int, date], StrikeLadder] = {}
+        self._listings = OptionListings(self._profiles, self._cal, self._sessions.previous_close)
         self._now: datetime | None = None
         self._state = _State(-1, -1, self._pre_ts_s, date.min, datetime.fromtimestamp(self._pre_ts_s, UTC))
         self._market_states: dict[int, MarketState] = {}
-        self._listed: dict[tuple[OptionContract, date], bool] = {}
         self._chains: dict[tuple[int, int, int], tuple[ChainSnapshot, ChainIndex]] = {}
         self._quotes: dict[OptionContract, Quote | None] = {}
 
@@ -266,7 +264,7 @@ class SimulatedMarket:
         if contract in self._quotes:
             return self._quotes[contract]
         quote = self._quote_from_chains(row, contract)
-        if quote is None and self._is_listed(row, state.today, contract):
+        if quote is None and self._listings.is_listed(row, state.today, contract):
             quote = self._price_one(row, state, contract)
         self._quotes[contract] = quote
         return quote
@@ -349,32 +347,6 @@ class SimulatedMarket:
 
     # -- listings and quotes ----------------------------------------------------------------------------
 
-    def _listed_expiries(self, row: int, day: date) -> tuple[date, ...]:
-        found = self._expiries.get((row, day))
-        if found is None:
-            found = expiries(self._profiles[row], self._cal, day)
-            self._expiries[(row, day)] = found
-        return found
-
-    def _ladder(self, row: int, day: date) -> StrikeLadder:
-        ladder = self._ladders.get((row, day))
-        if ladder is None:
-            # Strikes are set per day around the previous close, as exchanges do.
-            k = bisect.bisect_left(self._days, day)
-            ref = float(self._pre_close[row]) if k == 0 else float(self._sessions.paths(k - 1).close[row, -1])
-            ladder = StrikeLadder(self._profiles[row].strike_bands, ref)
-            self._ladders[(row, day)] = ladder
-        return ladder
-
-    def _is_listed(self, row: int, day: date, contract: OptionContract) -> bool:
-        found = self._listed.get((contract, day))
-        if found is None:
-            found = contract.expiry in self._listed_expiries(row, day) and is_listed_strike(
-                self._profiles[row].strike_bands, self._ladder(row, day).reference, contract.strike
-            )
-            self._listed[(contract, day)] = found
-        return found
-
     def _market_state(self, row: int, state: _State) -> MarketState:
         found = self._market_states.get(row)
         if found is None:
@@ -390,7 +362,7 @@ class SimulatedMarket:
         return MarketState(
             spot=self._spot(row, state),
             sigma=self._sigma(row, state),
-            reference=self._ladder(row, state.today).reference,
+            reference=self._listings.ladder(row, state.today).reference,
             volume_share=share,
             minute_salt=state.ts_s // 60,
             day_salt=state.today.toordinal(),
@@ -400,8 +372,8 @@ class SimulatedMarket:
         self, row: int, state: _State, min_dte: int, max_dte: int
     ) -> tuple[ChainSnapshot, ChainIndex]:
         market = self._market_state(row, state)
-        ladder = self._ladder(row, state.today)
-        expiries = self._listed_expiries(row, state.today)
+        ladder = self._listings.ladder(row, state.today)
+        expiries = self._listings.expiries(row, state.today)
         at = (state.ts_s, state.today, state.ts)
         return self._pricer.price_chain(row, market, ladder, expiries, at, self._quotes, min_dte, max_dte)
 

@@ -6,6 +6,7 @@ order; the news of a session (and any planted event) moves its drift before its 
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -60,6 +61,11 @@ class MarketSessions:
         while len(self._paths) <= i:
             self._paths.append(self._generate(len(self._paths)))
         return self._paths[i]
+
+    def previous_close(self, row: int, day: date) -> float:
+        """The close of the session before `day` (before the first, the history's last close)."""
+        k = bisect.bisect_left(self._days, day)
+        return float(self._pre_close[row]) if k == 0 else float(self.paths(k - 1).close[row, -1])
 
     def tone(self, news_id: str) -> float | None:
         """The hidden tone of an item of a session made so far."""

@@ -43,7 +43,7 @@ def bare_loop(sessions: int) -> tuple[int, float, float]:
     # Generate every session's bars first (as a data feed preloads), so the loop measures dispatch.
     t0 = time.perf_counter()
     for i in range(len(days)):
-        market._session_bars(market.sessions().index(days[i].day))
+        market._sessions.bars(market.sessions().index(days[i].day))
     generated = time.perf_counter() - t0
     events = 0
     t0 = time.perf_counter()

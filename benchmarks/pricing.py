@@ -13,7 +13,7 @@ import numba
 import numpy as np
 
 from optionpilot.pricing import black_scholes as ref
-from optionpilot.pricing import kernels
+from optionpilot.pricing import iv_kernels, kernels
 from optionpilot.pricing.compiled import bs_price_one, implied_vol_one
 
 
@@ -54,7 +54,7 @@ def main(n: int) -> None:
         print(
             f"price+greeks compiled, {label:8s}     {n / t / 1e6:7.2f} M/s  max |err| vs reference {err:.1e}"
         )
-        t = best(lambda: kernels.iv_parallel(price, S, K, T, r, q, c, 100, 1e-13, iv, why))
+        t = best(lambda: iv_kernels.iv_parallel(price, S, K, T, r, q, c, 100, 1e-13, iv, why))
         e = float(np.max(np.abs(iv - v)[strict]))
         fails = int(np.count_nonzero(why[strict] != 0))
         print(

@@ -7,15 +7,13 @@ the same client id. Fills are applied once per execution id, never beyond the or
 overfill is an incident, not a position), and a fill after a cancel is applied: the broker's fills
 are the truth. A multi-leg order goes whole to an atomic broker; to a legged broker (or one
 with fewer legs allowed) its legs go one by one, buys first, and a leg that fails unwinds the legs
-already filled.
+already filled (`legged_orders`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from optionpilot.core.clock import Clock
@@ -28,28 +26,16 @@ from optionpilot.domain.orders import (
     OrderLeg,
     OrderStatus,
     OrderType,
-    PositionEffect,
-    Side,
     TimeInForce,
 )
 from optionpilot.domain.positions import PositionEventKind, PositionStatus
 from optionpilot.domain.recommendations import PositionEvent, Rejection
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
+from optionpilot.engine.legged_orders import LeggedOrders
 from optionpilot.ports.broker import Broker, MultiLegStyle
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class _LeggedParent:
-    """Progress of a multi-leg order being sent leg by leg."""
-
-    parent: Order
-    pending: list[OrderLeg]
-    children: list[ClientOrderId] = field(default_factory=list)
-    filled_legs: list[tuple[OrderLeg, int]] = field(default_factory=list)
-    unwinding: bool = False
 
 
 class OrderManager:
@@ -70,8 +56,7 @@ class OrderManager:
         self.journal = journal
         self.orders: dict[ClientOrderId, Order] = {}
         self._working: dict[ClientOrderId, Order] = {}  # not terminal: what open_orders() scans
-        self._legged: dict[ClientOrderId, _LeggedParent] = {}
-        self._child_parent: dict[ClientOrderId, ClientOrderId] = {}
+        self._legs = LeggedOrders(self, account_id, ids, clock, journal)
         self.holds: dict[ClientOrderId, str] = {}
         self._cancel_reasons: dict[ClientOrderId, str] = {}
         self._executions: set[ExecutionId] = set()  # every fill applied, by the broker's execution id
@@ -119,7 +104,7 @@ class OrderManager:
             return self.orders[order.client_order_id]
         caps = self.broker.capabilities
         if order.is_multi_leg and (caps.multi_leg is MultiLegStyle.LEGGED or len(order.legs) > caps.max_legs):
-            self._start_legged(order)
+            self._legs.start(order)
         else:
             self._send(order)
         return self.orders[order.client_order_id]
@@ -262,34 +247,6 @@ class OrderManager:
             self.halted = reason
             self._incident(IncidentKind.RECONCILIATION, f"trading halted: {reason}")
 
-    def _start_legged(self, parent: Order) -> None:
-        self._move(parent.client_order_id, OrderStatus.SUBMITTED, "sending legs one by one")
-        # Buys first: a short leg must never be left naked if the protective leg fails.
-        pending = sorted(parent.legs, key=lambda leg: 0 if leg.side is Side.BUY else 1)
-        self._legged[parent.client_order_id] = _LeggedParent(self.orders[parent.client_order_id], pending)
-        self._send_next_leg(parent.client_order_id)
-
-    def _send_next_leg(self, parent_id: ClientOrderId) -> None:
-        state = self._legged[parent_id]
-        leg = state.pending.pop(0)
-        child = Order(
-            client_order_id=self.ids.client_order_id(self.clock.now()),
-            account_id=self.account_id,
-            legs=(leg,),
-            quantity=state.parent.quantity * leg.ratio,
-            order_type=OrderType.MARKET,
-            created_at=self.clock.now(),
-            tif=state.parent.tif,
-            position_id=state.parent.position_id,
-            purpose=state.parent.purpose,
-            reason=state.parent.reason,
-            parent_id=parent_id,
-        )
-        state.children.append(child.client_order_id)
-        self._child_parent[child.client_order_id] = parent_id
-        self._store(child)
-        self._send(child)
-
     def cancel(self, cid: ClientOrderId, reason: str) -> None:
         order = self.orders[cid]
         if order.is_terminal:
@@ -428,9 +385,7 @@ class OrderManager:
 
     def _on_terminal(self, order: Order) -> None:
         self.holds.pop(order.client_order_id, None)
-        parent_id = self._child_parent.get(order.client_order_id)
-        if parent_id is not None:
-            self._advance_legged(parent_id, order)
+        if self._legs.on_terminal(order):
             return
         if order.status is not OrderStatus.FILLED and order.filled_quantity == 0 and order.purpose == "entry":
             self._entry_failed(order)
@@ -454,66 +409,3 @@ class OrderManager:
                     position.exit_reason,
                 )
             )
-
-    def _advance_legged(self, parent_id: ClientOrderId, child: Order) -> None:
-        state = self._legged[parent_id]
-        if state.unwinding:
-            state.children.remove(child.client_order_id)
-            if not state.children:
-                del self._legged[parent_id]
-            return
-        if child.filled_quantity:
-            state.filled_legs.append((child.legs[0], child.filled_quantity))
-        if child.status is OrderStatus.FILLED and state.pending:
-            self._send_next_leg(parent_id)
-            return
-        if child.status is OrderStatus.FILLED:
-            self._move(
-                parent_id, OrderStatus.FILLED, "all legs filled", filled_quantity=state.parent.quantity
-            )
-            del self._legged[parent_id]
-            return
-        # A leg failed: end the parent with the leg's reason and reverse every leg that filled.
-        reason = f"leg {child.client_order_id} {child.status.value}: {child.status_reason}"
-        parent = self.orders[parent_id]
-        self._move(parent_id, OrderStatus.REJECTED, reason)
-        self.journal.current.rejections.append(
-            Rejection(
-                ts=self.clock.now(),
-                stage="broker",
-                rule="legged.unwind",
-                reason=f"{reason}; unwinding {len(state.filled_legs)} filled leg(s)",
-                underlying=parent.underlying,
-                account_id=self.account_id,
-            )
-        )
-        if not state.filled_legs:
-            del self._legged[parent_id]
-            self._entry_failed(self.orders[parent_id])
-            return
-        state.unwinding = True
-        state.pending = []
-        state.children = []
-        for leg, qty in state.filled_legs:
-            reverse = dataclasses.replace(leg, side=leg.side.opposite, ratio=1, effect=_opposite(leg.effect))
-            unwind = Order(
-                client_order_id=self.ids.client_order_id(self.clock.now()),
-                account_id=self.account_id,
-                legs=(reverse,),
-                quantity=qty,
-                order_type=OrderType.MARKET,
-                created_at=self.clock.now(),
-                position_id=state.parent.position_id,
-                purpose="unwind",
-                reason=f"unwind of {parent_id} after {reason}",
-                parent_id=parent_id,
-            )
-            state.children.append(unwind.client_order_id)
-            self._child_parent[unwind.client_order_id] = parent_id
-            self._store(unwind)
-        for cid in list(state.children):
-            self._send(self.orders[cid])
-
-
-def _opposite(effect: PositionEffect) -> PositionEffect:
-    return PositionEffect.CLOSE if effect is PositionEffect.OPEN else PositionEffect.OPEN

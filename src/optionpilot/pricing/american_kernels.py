@@ -17,7 +17,8 @@ import numba as nb
 import numpy as np
 
 from optionpilot.pricing.american_tree import lr_tree_one
-from optionpilot.pricing.kernels import ncdf, npdf, price_one
+from optionpilot.pricing.kernels import price_one
+from optionpilot.pricing.normal import ncdf, npdf
 
 _QD_TOL = 1e-9  # relative step at which the QD+ Halley iteration stops (it is only a starting guess)
 _QD_MAX_ITER = 20

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from optionpilot.pricing import kernels
+from optionpilot.pricing import iv_kernels, kernels
 from optionpilot.pricing.black_scholes import F64, Greeks
 from optionpilot.pricing.config import DEFAULT_PRICING, PricingConfig
 
@@ -20,14 +20,14 @@ from optionpilot.pricing.config import DEFAULT_PRICING, PricingConfig
 class IVReason(IntEnum):
     """Why a quote has no implied volatility (OK when it has one)."""
 
-    OK = kernels.OK
-    NO_PRICE = kernels.NO_PRICE
-    BAD_INPUT = kernels.BAD_INPUT
-    EXPIRED = kernels.EXPIRED
-    BELOW_INTRINSIC = kernels.BELOW_INTRINSIC
-    AT_INTRINSIC = kernels.AT_INTRINSIC
-    ABOVE_UPPER = kernels.ABOVE_UPPER
-    NOT_CONVERGED = kernels.NOT_CONVERGED
+    OK = iv_kernels.OK
+    NO_PRICE = iv_kernels.NO_PRICE
+    BAD_INPUT = iv_kernels.BAD_INPUT
+    EXPIRED = iv_kernels.EXPIRED
+    BELOW_INTRINSIC = iv_kernels.BELOW_INTRINSIC
+    AT_INTRINSIC = iv_kernels.AT_INTRINSIC
+    ABOVE_UPPER = iv_kernels.ABOVE_UPPER
+    NOT_CONVERGED = iv_kernels.NOT_CONVERGED
     NO_BID = 8
     NO_ASK = 9
     CROSSED = 10
@@ -138,7 +138,7 @@ def implied_vol_with_reason(
     shape, (p, s, k, t, rr, qq, c) = _flat(price, S, K, T, r, q, is_call)
     out = np.empty(s.shape[0])
     why = np.empty(s.shape[0], dtype=np.int8)
-    fn = kernels.iv_parallel if s.shape[0] >= config.parallel_min_size else kernels.iv_serial
+    fn = iv_kernels.iv_parallel if s.shape[0] >= config.parallel_min_size else iv_kernels.iv_serial
     fn(p, s, k, t, rr, qq, c, config.iv_max_iter, config.iv_tol, out, why)
     return IVResult(out.reshape(shape), why.reshape(shape))
 
@@ -169,7 +169,9 @@ def implied_vol_one(
     config: PricingConfig = DEFAULT_PRICING,
 ) -> float:
     """One option's implied vol as a float (NaN where none exists)."""
-    return float(kernels.implied_vol_one(price, S, K, T, r, q, is_call, config.iv_max_iter, config.iv_tol)[0])
+    return float(
+        iv_kernels.implied_vol_one(price, S, K, T, r, q, is_call, config.iv_max_iter, config.iv_tol)[0]
+    )
 
 
 class QuoteIV(NamedTuple):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from optionpilot.adapters.sim.market_config import ListingStyle, MonthlyRule, StrikeBand, UnderlyingProfile
 from optionpilot.core.calendars import TradingCalendar
+from optionpilot.domain.instruments import OptionContract
 
 
 def is_session(calendar: TradingCalendar, day: date) -> bool:
@@ -99,3 +101,45 @@ class StrikeLadder:
         self.reference = reference
         self.decimals = strike_grid(bands, reference)
         self.floats = np.array([float(k) for k in self.decimals], dtype=np.float64)
+
+
+class OptionListings:
+    """What each underlying (by row) lists on a day: its expiries, its strike ladder, and whether a
+    contract is among them. Each is worked out once a day."""
+
+    def __init__(
+        self,
+        profiles: tuple[UnderlyingProfile, ...],
+        calendar: TradingCalendar,
+        previous_close: Callable[[int, date], float],
+    ) -> None:
+        self._profiles = profiles
+        self._cal = calendar
+        self._previous_close = previous_close
+        self._expiries: dict[tuple[int, date], tuple[date, ...]] = {}
+        self._ladders: dict[tuple[int, date], StrikeLadder] = {}
+        self._listed: dict[tuple[OptionContract, date], bool] = {}
+
+    def expiries(self, row: int, day: date) -> tuple[date, ...]:
+        found = self._expiries.get((row, day))
+        if found is None:
+            found = expiries(self._profiles[row], self._cal, day)
+            self._expiries[(row, day)] = found
+        return found
+
+    def ladder(self, row: int, day: date) -> StrikeLadder:
+        ladder = self._ladders.get((row, day))
+        if ladder is None:
+            # Strikes are set per day around the previous close, as exchanges do.
+            ladder = StrikeLadder(self._profiles[row].strike_bands, self._previous_close(row, day))
+            self._ladders[(row, day)] = ladder
+        return ladder
+
+    def is_listed(self, row: int, day: date, contract: OptionContract) -> bool:
+        found = self._listed.get((contract, day))
+        if found is None:
+            found = contract.expiry in self.expiries(row, day) and is_listed_strike(
+                self._profiles[row].strike_bands, self.ladder(row, day).reference, contract.strike
+            )
+            self._listed[(contract, day)] = found
+        return found

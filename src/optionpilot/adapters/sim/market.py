@@ -12,24 +12,20 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 import numpy as np
 
-from optionpilot.adapters.sim.listings import StrikeLadder, expiries, is_listed_strike
-from optionpilot.adapters.sim.market_config import PlantedEvent, SimMarketConfig
-from optionpilot.adapters.sim.news import SimNews, news_drift, session_news
+from optionpilot.adapters.sim.listings import OptionListings
+from optionpilot.adapters.sim.market_config import SimMarketConfig
+from optionpilot.adapters.sim.market_sessions import MarketSessions
+from optionpilot.adapters.sim.option_chains import ChainIndex, ChainPricer
 from optionpilot.adapters.sim.paths import (
     DailyPath,
-    SessionEffects,
-    SessionPaths,
     daily_path,
     round_to,
-    session_paths,
-    symbol_key,
 )
-from optionpilot.adapters.sim.quotes import MarketState, QuoteModel, contract_key, contract_keys, mix
-from optionpilot.adapters.sim.surface import atm_iv_30d, atm_vol_one
+from optionpilot.adapters.sim.quotes import MarketState
+from optionpilot.adapters.sim.surface import atm_iv_30d
 from optionpilot.core.calendars import TradingCalendar, calendar_for
 from optionpilot.core.clock import Clock
 from optionpilot.core.errors import ConfigError, DataError, LookAheadError
@@ -50,24 +46,6 @@ class _State:
     ts_s: int
     today: date
     ts: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class _ChainIndex:
-    """Where each contract sits in a cached chain: rows go expiry, strike, then call before put."""
-
-    offsets: dict[date, tuple[int, list[float]]]
-
-    def row(self, contract: OptionContract) -> int | None:
-        found = self.offsets.get(contract.expiry)
-        if found is None:
-            return None
-        offset, strikes = found
-        k = float(contract.strike)
-        i = bisect.bisect_left(strikes, k)
-        if i == len(strikes) or strikes[i] != k:
-            return None
-        return offset + 2 * i + (0 if contract.is_call else 1)
 
 
 class SimulatedMarket:
@@ -107,7 +85,6 @@ class SimulatedMarket:
         self._close_s = [int(s.close.timestamp()) for s in minute]
         self._minutes = [s.minutes for s in minute]
         self._cum: list[int] = [0, *(int(c) for c in np.cumsum(self._minutes))]
-        self._regular_minutes = max(self._minutes)
         regular = max(minute, key=lambda s: s.minutes)
         self._regular_close = regular.close.astimezone(self._cal.zone).timetz()
         self._replay = tuple(self._days[config.warmup_sessions :])
@@ -120,31 +97,22 @@ class SimulatedMarket:
         self._pre_log_vol = np.array([d.end_log_vol for d in self._daily])
         self._pre_ts_s = self._daily_close_s[-1] if daily else self._open_s[0]
 
-        self._planted: dict[int, list[PlantedEvent]] = {}
-        for n, ev in enumerate(config.planted):
-            i = config.warmup_sessions + ev.session
-            if ev.minute >= self._minutes[i]:
-                raise ConfigError(
-                    f"planted[{n}]: minute {ev.minute} is past the close of {self._days[i]} "
-                    f"({self._minutes[i]} minutes)"
-                )
-            self._planted.setdefault(i, []).append(ev)
-
-        self._models = [QuoteModel(p, config.surface, config.quotes) for p in self._profiles]
-        self._key_base = [mix((seed << 32) ^ symbol_key(p.symbol)) for p in self._profiles]
-        self._paths: list[SessionPaths] = []
-        self._news: dict[int, list[SimNews]] = {}
-        self._tones: dict[str, float] = {}
-        self._bars: dict[int, list[list[Bar]]] = {}
-        self._starts: dict[int, np.ndarray] = {}
-        self._expiries: dict[tuple[int, date], tuple[date, ...]] = {}
-        self._ladders: dict[tuple[int, date], StrikeLadder] = {}
-        self._expiry_close: dict[date, int] = {}
+        self._sessions = MarketSessions(
+            config,
+            seed,
+            self._rows,
+            days=self._days,
+            open_s=self._open_s,
+            minutes=self._minutes,
+            pre_close=self._pre_close,
+            pre_log_vol=self._pre_log_vol,
+        )
+        self._pricer = ChainPricer(config, seed, self._cal, self._underlyings, self._regular_close)
+        self._listings = OptionListings(self._profiles, self._cal, self._sessions.previous_close)
         self._now: datetime | None = None
         self._state = _State(-1, -1, self._pre_ts_s, date.min, datetime.fromtimestamp(self._pre_ts_s, UTC))
         self._market_states: dict[int, MarketState] = {}
-        self._listed: dict[tuple[OptionContract, date], bool] = {}
-        self._chains: dict[tuple[int, int, int], tuple[ChainSnapshot, _ChainIndex]] = {}
+        self._chains: dict[tuple[int, int, int], tuple[ChainSnapshot, ChainIndex]] = {}
         self._quotes: dict[OptionContract, Quote | None] = {}
 
     # -- the port ---------------------------------------------------------------------------------
@@ -173,7 +141,7 @@ class SimulatedMarket:
             lo = max(math.ceil((s - open_s) / 60.0), 0)
             hi = min(math.floor((e - open_s) / 60.0), self._minutes[i])
             if lo < hi:
-                bars = self._session_bars(i)
+                bars = self._sessions.bars(i)
                 for m in range(lo, hi):
                     out.extend(bars[m])
             i += 1
@@ -195,12 +163,12 @@ class SimulatedMarket:
         if not parts:
             empty = np.zeros(0)
             return BarSeries(symbol, np.zeros(0, dtype=np.int64), empty, empty, empty, empty, empty)
-        paths = [(self._session(i), i, lo, hi) for i, lo, hi in parts]
+        paths = [(self._sessions.paths(i), i, lo, hi) for i, lo, hi in parts]
 
         def cat(field: str) -> np.ndarray:
             return np.concatenate([getattr(p, field)[row, lo:hi] for p, _, lo, hi in paths])
 
-        starts = np.concatenate([self._session_starts(i)[lo:hi] for _, i, lo, hi in paths])
+        starts = np.concatenate([self._sessions.starts(i)[lo:hi] for _, i, lo, hi in paths])
         return BarSeries(symbol, starts, cat("open"), cat("high"), cat("low"), cat("close"), cat("volume"))
 
     def daily_history(self, symbol: str, end: date, count: int) -> BarSeries:
@@ -212,7 +180,7 @@ class SimulatedMarket:
         d = self._daily[row]
         sl = slice(n_daily - from_daily, n_daily)
         idx = range(n_minute - from_minute, n_minute)
-        agg = [self._session(i) for i in idx]
+        agg = [self._sessions.paths(i) for i in idx]
         return BarSeries(
             symbol,
             np.concatenate(
@@ -246,7 +214,7 @@ class SimulatedMarket:
         sigma = np.concatenate(
             [
                 self._daily[row].sigma[n_daily - from_daily : n_daily],
-                [self._session(i).sigma[row, -1] for i in range(n_minute - from_minute, n_minute)],
+                [self._sessions.paths(i).sigma[row, -1] for i in range(n_minute - from_minute, n_minute)],
             ]
         )
         return atm_iv_30d(sigma, self._profiles[row], self._cfg.surface)
@@ -258,7 +226,7 @@ class SimulatedMarket:
     def risk_free_rate(self, day: date, tenor_days: int) -> float:
         if day > self._current().today:
             raise LookAheadError(f"{_SOURCE}: risk_free_rate asked for {day}, after the clock's day")
-        return self._rate(tenor_days)
+        return self._pricer.rate(tenor_days)
 
     def dividend_yield(self, symbol: str) -> float:
         return self._profiles[self._row(symbol)].dividend_yield
@@ -270,13 +238,13 @@ class SimulatedMarket:
         out: list[NewsItem] = []
         i = bisect.bisect_right(self._close_s, s)
         while i < len(self._open_s) and self._open_s[i] - lead < e:
-            out.extend(n.item for n in self._session_news(i) if start <= n.item.ts < end)
+            out.extend(n.item for n in self._sessions.news(i) if start <= n.item.ts < end)
             i += 1
         return out
 
     def news_tone(self, news_id: str) -> float | None:
         """The hidden tone of a simulated item already published, for analysis and tests."""
-        return self._tones.get(news_id)
+        return self._sessions.tone(news_id)
 
     def chain(self, symbol: str, *, min_dte: int = 0, max_dte: int = 60) -> ChainSnapshot:
         row = self._row(symbol)
@@ -296,7 +264,7 @@ class SimulatedMarket:
         if contract in self._quotes:
             return self._quotes[contract]
         quote = self._quote_from_chains(row, contract)
-        if quote is None and self._is_listed(row, state.today, contract):
+        if quote is None and self._listings.is_listed(row, state.today, contract):
             quote = self._price_one(row, state, contract)
         self._quotes[contract] = quote
         return quote
@@ -370,137 +338,14 @@ class SimulatedMarket:
     def _spot(self, row: int, state: _State) -> float:
         if state.session < 0:
             return float(self._pre_close[row])
-        return float(self._session(state.session).close[row, state.bar])
+        return float(self._sessions.paths(state.session).close[row, state.bar])
 
     def _sigma(self, row: int, state: _State) -> float:
         if state.session < 0:
             return float(np.exp(self._pre_log_vol[row]))
-        return float(self._session(state.session).sigma[row, state.bar])
-
-    def _rate(self, tenor_days: float) -> float:
-        c = self._cfg.rates
-        return c.long + (c.short - c.long) * math.exp(-tenor_days / c.scale_days)
-
-    # -- sessions -------------------------------------------------------------------------------------
-
-    def _session(self, i: int) -> SessionPaths:
-        while len(self._paths) <= i:
-            self._paths.append(self._generate(len(self._paths)))
-        return self._paths[i]
-
-    def _generate(self, i: int) -> SessionPaths:
-        n, m = len(self._profiles), self._minutes[i]
-        if i == 0:
-            prev_close, prev_log_vol = self._pre_close, self._pre_log_vol
-        else:
-            prev = self._paths[i - 1]
-            prev_close, prev_log_vol = prev.close[:, -1], prev.end_log_vol
-        effects = SessionEffects.none(n, m)
-        effects.drift[:] = news_drift(self._session_news(i), self._rows, n, m, self._cfg.news)
-        for ev in self._planted.get(i, []):
-            row, first = self._rows[ev.symbol], ev.minute
-            last = min(first + ev.duration_minutes, m)
-            effects.volume_multiple[row, first:last] *= ev.volume_multiple
-            effects.drift[row, first:last] += math.log1p(ev.drift_pct) / ev.duration_minutes
-            effects.jump[row, first] += math.log1p(ev.jump_pct)
-        return session_paths(
-            self._profiles,
-            self._cfg.paths,
-            self._seed,
-            self._days[i].toordinal(),
-            m,
-            self._regular_minutes,
-            prev_close,
-            prev_log_vol,
-            effects,
-        )
-
-    def _session_news(self, i: int) -> list[SimNews]:
-        news = self._news.get(i)
-        if news is None:
-            news = session_news(
-                self._profiles,
-                self._cfg.news,
-                self._seed,
-                self._days[i],
-                self._open_s[i],
-                self._minutes[i],
-                self._planted.get(i, []),
-            )
-            self._news[i] = news
-            self._tones.update((n.item.id, n.tone) for n in news)
-        return news
-
-    def _session_starts(self, i: int) -> np.ndarray:
-        starts = self._starts.get(i)
-        if starts is None:
-            starts = self._open_s[i] + 60 * np.arange(self._minutes[i], dtype=np.int64)
-            self._starts[i] = starts
-        return starts
-
-    def _session_bars(self, i: int) -> list[list[Bar]]:
-        bars = self._bars.get(i)
-        if bars is None:
-            p = self._session(i)
-            cols = [a.tolist() for a in (p.open, p.high, p.low, p.close, p.volume)]
-            symbols = [pr.symbol for pr in self._profiles]
-            bars = []
-            for m in range(self._minutes[i]):
-                start = datetime.fromtimestamp(self._open_s[i] + 60 * m, UTC)
-                bars.append(
-                    [
-                        Bar(
-                            sym,
-                            start,
-                            cols[0][r][m],
-                            cols[1][r][m],
-                            cols[2][r][m],
-                            cols[3][r][m],
-                            cols[4][r][m],
-                        )
-                        for r, sym in enumerate(symbols)
-                    ]
-                )
-            self._bars[i] = bars
-        return bars
+        return float(self._sessions.paths(state.session).sigma[row, state.bar])
 
     # -- listings and quotes ----------------------------------------------------------------------------
-
-    def _listed_expiries(self, row: int, day: date) -> tuple[date, ...]:
-        found = self._expiries.get((row, day))
-        if found is None:
-            found = expiries(self._profiles[row], self._cal, day)
-            self._expiries[(row, day)] = found
-        return found
-
-    def _ladder(self, row: int, day: date) -> StrikeLadder:
-        ladder = self._ladders.get((row, day))
-        if ladder is None:
-            # Strikes are set per day around the previous close, as exchanges do.
-            k = bisect.bisect_left(self._days, day)
-            ref = float(self._pre_close[row]) if k == 0 else float(self._session(k - 1).close[row, -1])
-            ladder = StrikeLadder(self._profiles[row].strike_bands, ref)
-            self._ladders[(row, day)] = ladder
-        return ladder
-
-    def _is_listed(self, row: int, day: date, contract: OptionContract) -> bool:
-        found = self._listed.get((contract, day))
-        if found is None:
-            found = contract.expiry in self._listed_expiries(row, day) and is_listed_strike(
-                self._profiles[row].strike_bands, self._ladder(row, day).reference, contract.strike
-            )
-            self._listed[(contract, day)] = found
-        return found
-
-    def _close_of(self, expiry: date) -> int:
-        found = self._expiry_close.get(expiry)
-        if found is None:
-            try:
-                found = int(self._cal.session(expiry).close.timestamp())
-            except Exception:  # past the calendar's maintained range: the regular close
-                found = int(datetime.combine(expiry, self._regular_close).timestamp())
-            self._expiry_close[expiry] = found
-        return found
 
     def _market_state(self, row: int, state: _State) -> MarketState:
         found = self._market_states.get(row)
@@ -511,11 +356,13 @@ class SimulatedMarket:
 
     def _make_market_state(self, row: int, state: _State) -> MarketState:
         same_day = state.session >= 0 and self._days[state.session] == state.today
-        share = float(self._session(state.session).cum_volume_share[row, state.bar]) if same_day else 0.0
+        share = (
+            float(self._sessions.paths(state.session).cum_volume_share[row, state.bar]) if same_day else 0.0
+        )
         return MarketState(
             spot=self._spot(row, state),
             sigma=self._sigma(row, state),
-            reference=self._ladder(row, state.today).reference,
+            reference=self._listings.ladder(row, state.today).reference,
             volume_share=share,
             minute_salt=state.ts_s // 60,
             day_salt=state.today.toordinal(),
@@ -523,73 +370,12 @@ class SimulatedMarket:
 
     def _price_chain(
         self, row: int, state: _State, min_dte: int, max_dte: int
-    ) -> tuple[ChainSnapshot, _ChainIndex]:
-        profile, today = self._profiles[row], state.today
+    ) -> tuple[ChainSnapshot, ChainIndex]:
         market = self._market_state(row, state)
-        ladder = self._ladder(row, today)
-        cfg = self._cfg.surface
-        blocks: list[tuple[date, np.ndarray, float, float, int]] = []
-        offsets: dict[date, tuple[int, list[float]]] = {}
-        rows = 0
-        for expiry in self._listed_expiries(row, today):
-            dte = (expiry - today).days
-            if dte < min_dte or dte > max_dte:
-                continue
-            T = max(self._close_of(expiry) - state.ts_s, 0) / YEAR_SECONDS
-            atm = atm_vol_one(market.sigma, profile.base_vol, T, cfg)
-            half = min(
-                max(cfg.window_sd * atm * math.sqrt(max(T, 1.0 / 365.0)), cfg.window_min), cfg.window_max
-            )
-            lo = int(np.searchsorted(ladder.floats, market.spot * math.exp(-half), side="left"))
-            hi = int(np.searchsorted(ladder.floats, market.spot * math.exp(half), side="right"))
-            if lo >= hi:
-                continue
-            strikes = ladder.floats[lo:hi]
-            blocks.append((expiry, strikes, T, self._rate(dte), dte))
-            offsets[expiry] = (rows, strikes.tolist())
-            rows += 2 * strikes.size
-        if blocks:
-            strike = np.concatenate([np.repeat(b[1], 2) for b in blocks])
-            counts = [2 * b[1].size for b in blocks]
-            T_rows = np.repeat([b[2] for b in blocks], counts)
-            r_rows = np.repeat([b[3] for b in blocks], counts)
-            dte_rows = np.repeat(np.array([b[4] for b in blocks], dtype=np.float64), counts)
-            expiry_rows = np.repeat(np.array([b[0] for b in blocks], dtype="datetime64[D]"), counts)
-        else:
-            strike = T_rows = r_rows = dte_rows = np.zeros(0)
-            expiry_rows = np.zeros(0, dtype="datetime64[D]")
-        is_call = np.zeros(strike.size, dtype=bool)
-        is_call[0::2] = True
-        ordinals = expiry_rows.astype(np.int64) + _EPOCH_ORDINAL
-        keys = contract_keys(self._key_base[row], ordinals, np.round(strike * 1000).astype(np.int64), is_call)
-        q = self._models[row].price_rows(market, strike, T_rows, r_rows, dte_rows, is_call, keys)
-        index = _ChainIndex(offsets)
-        tick = self._models[row].tick
-        bid, ask = np.round(q.bid_ticks * tick, 9), np.round(q.ask_ticks * tick, 9)
-        bid_size, ask_size = q.bid_size, q.ask_size
-        # Quotes already handed out at this minute win, so chain and quote never disagree.
-        for contract, quote in self._quotes.items():
-            if quote is None or contract.underlying != profile.symbol:
-                continue
-            i = index.row(contract)
-            if i is not None:
-                bid[i], ask[i] = float(quote.bid), float(quote.ask)
-                bid_size[i], ask_size[i] = quote.bid_size, quote.ask_size
-        snap = ChainSnapshot(
-            underlying=self._underlyings[row],
-            ts=state.ts,
-            spot=market.spot,
-            expiry=expiry_rows,
-            strike=strike,
-            is_call=is_call,
-            bid=bid,
-            ask=ask,
-            bid_size=bid_size,
-            ask_size=ask_size,
-            volume=q.volume,
-            open_interest=q.open_interest,
-        )
-        return snap, index
+        ladder = self._listings.ladder(row, state.today)
+        expiries = self._listings.expiries(row, state.today)
+        at = (state.ts_s, state.today, state.ts)
+        return self._pricer.price_chain(row, market, ladder, expiries, at, self._quotes, min_dte, max_dte)
 
     def _quote_from_chains(self, row: int, contract: OptionContract) -> Quote | None:
         for (r, _, _), (snap, index) in self._chains.items():
@@ -602,18 +388,4 @@ class SimulatedMarket:
 
     def _price_one(self, row: int, state: _State, contract: OptionContract) -> Quote:
         market = self._market_state(row, state)
-        dte = (contract.expiry - state.today).days
-        T = max(self._close_of(contract.expiry) - state.ts_s, 0) / YEAR_SECONDS
-        strike = float(contract.strike)
-        key = contract_key(
-            self._key_base[row], contract.expiry.toordinal(), round(strike * 1000), contract.is_call
-        )
-        bid_t, ask_t, bid_size, ask_size = self._models[row].price_one(
-            market, strike, T, self._rate(dte), float(dte), contract.is_call, key
-        )
-        tick = self._profiles[row].option_tick
-        # An integer times the tick keeps the tick's exponent: Decimal(144) * Decimal("0.01") is 1.44.
-        return Quote(Decimal(bid_t) * tick, Decimal(ask_t) * tick, bid_size, ask_size, state.ts)
-
-
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+        return self._pricer.price_one(row, market, contract, (state.ts_s, state.today, state.ts))

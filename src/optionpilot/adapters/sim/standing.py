@@ -158,7 +158,7 @@ class StandingSimBroker(SimulatedBroker):
                     "ref": e.ref,
                     "note": e.note,
                 }
-                for e in self._ledger.entries
+                for e in self._holdings.ledger.entries
             ],
             "positions": [
                 {
@@ -166,7 +166,7 @@ class StandingSimBroker(SimulatedBroker):
                     "quantity": p.quantity,
                     "avg_price": str(p.avg_price),
                 }
-                for _, p in sorted(self._positions.items())
+                for _, p in sorted(self._holdings.positions.items())
             ],
             "orders": [_order_json(o) for o in self._orders.values()],
             "executions": [_fill_json(f) for f in self._fills],
@@ -193,18 +193,18 @@ class StandingSimBroker(SimulatedBroker):
             raise BrokerError(
                 f"simulated broker state of {aid} cannot be read: {exc!r}", broker="sim", code="state"
             ) from exc
-        self._ledger = ledger
-        self._positions.clear()
+        self._holdings.ledger = ledger
+        self._holdings.positions.clear()
         for inst, qty, avg in positions:
             if qty:
-                self._apply_position(inst, qty, avg)
+                self._holdings.apply(inst, qty, avg)
         self._orders = {o.client_order_id: o for o in orders}
         self._working.clear()
         for o in orders:
             if o.is_terminal or o.status in (OrderStatus.NEW, OrderStatus.SUBMITTED):
                 continue
             since = o.updated_at or o.created_at
-            session = self._trading_session(o.created_at)
+            session = self._hours.trading_session(o.created_at)
             close = session.close if session is not None else since
             self._working[o.client_order_id] = _Working(
                 o, since, close, ZERO, charged_order_fee=bool(o.filled_quantity)

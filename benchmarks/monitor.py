@@ -25,8 +25,8 @@ from optionpilot.domain.positions import Position, PositionStatus
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
-from optionpilot.engine.multileg import MultiLegDesk, strategy_meta
-from optionpilot.engine.multileg_scan import scan_market
+from optionpilot.engine.multileg.desk import MultiLegDesk, strategy_meta
+from optionpilot.engine.multileg.scan import scan_market
 from optionpilot.persistence.recorder import SqlRecorder
 
 

@@ -16,7 +16,7 @@ from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.replay import replay_source
 from optionpilot.domain.instruments import Stock
 from optionpilot.domain.positions import PositionStatus
-from optionpilot.engine.multileg import broken_because
+from optionpilot.engine.multileg.desk import broken_because
 from optionpilot.persistence import tables as t
 from optionpilot.persistence.database import create_engine
 from optionpilot.testing.entries import entries_inside_the_time_exit

@@ -23,7 +23,7 @@ from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
-from optionpilot.engine.order_manager import OrderManager
+from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.engine.pipeline import FLOWS, Flow, Pipeline
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.runner import Runner

@@ -20,7 +20,7 @@ from optionpilot.decisions.selection import SelectionConfig
 from optionpilot.decisions.sizing import SizingConfig
 from optionpilot.decisions.tiers import TierConfig
 from optionpilot.engine.config import EngineConfig
-from optionpilot.engine.multileg_config import StrategiesConfig
+from optionpilot.engine.multileg.config import StrategiesConfig
 from optionpilot.ports.broker import MultiLegStyle
 from optionpilot.reports.config import ReportConfig
 from optionpilot.signals.features import FeatureConfig

@@ -43,10 +43,10 @@ from optionpilot.domain.instruments import OptionContract
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
-from optionpilot.engine.multileg import MonitorRow, MultiLegDesk
-from optionpilot.engine.multileg_scan import ScanResult, scan_market
-from optionpilot.engine.order_manager import OrderManager
-from optionpilot.engine.reconciliation import ReconciliationReport, reconcile
+from optionpilot.engine.multileg.desk import MonitorRow, MultiLegDesk
+from optionpilot.engine.multileg.scan import ScanResult, scan_market
+from optionpilot.engine.orders.manager import OrderManager
+from optionpilot.engine.orders.reconciliation import ReconciliationReport, reconcile
 from optionpilot.persistence import strategy_store as store
 from optionpilot.persistence.database import DatabaseConfig
 from optionpilot.persistence.scan_records import IvPoint, candidate_record

@@ -28,7 +28,7 @@ from optionpilot.decisions.strategies.allocation import AllocationPlan, PlannedP
 from optionpilot.decisions.strategies.analysis import VixRegime
 from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.domain.positions import Position
-from optionpilot.engine.dispatch import deployed
+from optionpilot.engine.entries.dispatch import deployed
 from optionpilot.persistence import strategy_store as store
 from optionpilot.persistence.read_models import ReadModels
 from optionpilot.persistence.scan_records import AllocationRecord

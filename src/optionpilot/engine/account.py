@@ -10,7 +10,7 @@ from optionpilot.core.ids import AccountId
 from optionpilot.decisions.budgets import SleeveConfig
 from optionpilot.decisions.kelly import ClosedTrade
 from optionpilot.engine.book import AccountBook
-from optionpilot.engine.order_manager import OrderManager
+from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.ports.broker import Broker
 
 

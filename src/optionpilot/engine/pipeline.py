@@ -24,15 +24,15 @@ from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.domain.market import NewsItem
 from optionpilot.domain.positions import PositionEventKind
 from optionpilot.engine.account import AccountRuntime
-from optionpilot.engine.dispatch import sleeve_of
-from optionpilot.engine.entries import EntryStage
-from optionpilot.engine.exits import ExitStage
+from optionpilot.engine.entries.dispatch import sleeve_of
+from optionpilot.engine.entries.signals import EntryStage
+from optionpilot.engine.entries.strategies import StrategyEntryStage
+from optionpilot.engine.exits.stage import ExitStage
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.marks import Marker, exposure
-from optionpilot.engine.multileg import MultiLegDesk
-from optionpilot.engine.multileg_config import StrategiesConfig
+from optionpilot.engine.multileg.config import StrategiesConfig
+from optionpilot.engine.multileg.desk import MultiLegDesk
 from optionpilot.engine.rules import Rules
-from optionpilot.engine.strategy_entries import StrategyEntryStage
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData
 from optionpilot.ports.news import NewsSource

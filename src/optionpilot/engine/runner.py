@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from optionpilot.core.clock import Clock
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.journal import Journal
+from optionpilot.engine.orders.reconciliation import ReconciliationReport, reconcile
 from optionpilot.engine.pipeline import Pipeline
-from optionpilot.engine.reconciliation import ReconciliationReport, reconcile
 from optionpilot.engine.ticker import Tick, Ticker
 from optionpilot.ports.recorder import Recorder, RunInfo
 

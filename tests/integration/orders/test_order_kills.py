@@ -23,7 +23,7 @@ point, nth, db = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 import sqlalchemy.engine
 from optionpilot.adapters.sim.broker import SimulatedBroker
 from optionpilot.engine.journal import Journal
-from optionpilot.engine.order_manager import OrderManager
+from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.persistence import tables as t
 from optionpilot.testing.backtests import run_backtest
 

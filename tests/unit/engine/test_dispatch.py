@@ -16,10 +16,17 @@ from optionpilot.domain.positions import Position
 from optionpilot.domain.recommendations import Decision
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.book import AccountBook
-from optionpilot.engine.dispatch import CAPITAL, SLEEVE, AccountDispatcher, at_work, deployed, sleeve_of
+from optionpilot.engine.entries.dispatch import (
+    CAPITAL,
+    SLEEVE,
+    AccountDispatcher,
+    at_work,
+    deployed,
+    sleeve_of,
+)
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.marks import PortfolioGreeks
-from optionpilot.engine.order_manager import OrderManager
+from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.ports.recorder import RunInfo, TickRecords
 from optionpilot.testing.static_market import StaticMarket
 

@@ -10,7 +10,7 @@ import pytest
 from optionpilot.core.clock import SimulatedClock
 from optionpilot.domain.instruments import AssetClass, OptionContract, OptionRight, Stock, Underlying
 from optionpilot.domain.orders import OrderLeg, Side
-from optionpilot.engine.entry_greeks import entry_greeks
+from optionpilot.engine.entries.greeks import entry_greeks
 from optionpilot.engine.marks import option_greeks_full, option_greeks_one
 from optionpilot.testing.static_market import StaticMarket
 

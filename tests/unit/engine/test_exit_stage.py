@@ -14,10 +14,10 @@ from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.book import AccountBook
-from optionpilot.engine.exits import ExitStage
+from optionpilot.engine.exits.stage import ExitStage
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.marks import Marker
-from optionpilot.engine.order_manager import OrderManager
+from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.recorder import RunInfo, TickRecords

@@ -19,10 +19,10 @@ from optionpilot.domain.positions import PositionStatus
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
-from optionpilot.engine.multileg import MultiLegDesk
-from optionpilot.engine.multileg_config import StrategiesConfig
-from optionpilot.engine.order_manager import OrderManager
-from optionpilot.engine.reconciliation import reconcile
+from optionpilot.engine.multileg.config import StrategiesConfig
+from optionpilot.engine.multileg.desk import MultiLegDesk
+from optionpilot.engine.orders.manager import OrderManager
+from optionpilot.engine.orders.reconciliation import reconcile
 from optionpilot.ports.recorder import RunInfo, TickRecords
 from optionpilot.testing.static_market import StaticMarket
 
@@ -226,7 +226,7 @@ def test_a_threatened_short_is_rolled_out_and_away_as_one_order_when_rolls_are_o
 
 def test_the_exit_stage_manages_multi_leg_positions_alert_only_or_acting(desk) -> None:  # type: ignore[no-untyped-def]
     from optionpilot.core.calendars import calendar_for
-    from optionpilot.engine.exits import ExitStage
+    from optionpilot.engine.exits.stage import ExitStage
     from optionpilot.engine.marks import Marker
     from optionpilot.engine.rules import Rules
     from optionpilot.engine.ticker import Tick

@@ -20,10 +20,10 @@ from optionpilot.domain.positions import Position, PositionStatus
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
-from optionpilot.engine.multileg import EXIT_DUE, MultiLegDesk
-from optionpilot.engine.multileg_config import StrategiesConfig
-from optionpilot.engine.order_manager import OrderManager
-from optionpilot.engine.reconciliation import reconcile
+from optionpilot.engine.multileg.config import StrategiesConfig
+from optionpilot.engine.multileg.desk import EXIT_DUE, MultiLegDesk
+from optionpilot.engine.orders.manager import OrderManager
+from optionpilot.engine.orders.reconciliation import reconcile
 from optionpilot.ports.recorder import RunInfo, TickRecords
 from optionpilot.testing.static_market import StaticMarket
 

@@ -19,8 +19,8 @@ from optionpilot.domain.orders import Order, OrderLeg, OrderStatus, OrderType, S
 from optionpilot.domain.positions import Position
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
-from optionpilot.engine.order_manager import OrderManager
-from optionpilot.engine.reconciliation import reconcile
+from optionpilot.engine.orders.manager import OrderManager
+from optionpilot.engine.orders.reconciliation import reconcile
 from optionpilot.ports.broker import BrokerCapabilities, BrokerPosition, MultiLegStyle
 from optionpilot.ports.recorder import RunInfo, TickRecords
 

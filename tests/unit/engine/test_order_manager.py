@@ -13,7 +13,7 @@ from optionpilot.domain.orders import Order, OrderLeg, OrderStatus, OrderType, P
 from optionpilot.domain.positions import Position, PositionEventKind, PositionStatus
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
-from optionpilot.engine.order_manager import OrderManager
+from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.ports.broker import BrokerCapabilities, BrokerPosition, MultiLegStyle
 from optionpilot.ports.recorder import RunInfo, TickRecords
 

@@ -37,11 +37,11 @@ from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position, PositionEventKind, PositionLeg, PositionStatus
 from optionpilot.domain.recommendations import PositionEvent
 from optionpilot.engine.account import AccountRuntime
-from optionpilot.engine.dispatch import held_sides
+from optionpilot.engine.entries.dispatch import held_sides
+from optionpilot.engine.exits.rolls import roll_legs, send_roll
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.marks import PEAK_CAPTURE, Marker, units_of
-from optionpilot.engine.multileg_rolls import ROLL_MAP, plan_roll, remember_roll, settle_roll
-from optionpilot.engine.rolls import roll_legs, send_roll
+from optionpilot.engine.multileg.rolls import ROLL_MAP, plan_roll, remember_roll, settle_roll
 from optionpilot.ports.market_data import MarketData
 
 META_FLOW = "multileg"

@@ -23,7 +23,7 @@ from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position
 from optionpilot.domain.recommendations import Decision, Recommendation, Rejection, Signal
 from optionpilot.engine.account import AccountRuntime
-from optionpilot.engine.dispatch import (
+from optionpilot.engine.entries.dispatch import (
     CAPITAL,
     SLEEVE,
     AccountDispatcher,
@@ -31,7 +31,7 @@ from optionpilot.engine.dispatch import (
     net_greeks_for_caps,
     sleeve_of,
 )
-from optionpilot.engine.entry_greeks import stamp_entry_greeks
+from optionpilot.engine.entries.greeks import stamp_entry_greeks
 from optionpilot.engine.marks import Marker, option_greeks_full, option_greeks_one
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick

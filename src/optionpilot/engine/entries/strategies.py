@@ -16,12 +16,12 @@ from optionpilot.decisions.budgets import sleeve_room
 from optionpilot.decisions.strategies.allocation import allocate
 from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.domain.recommendations import Rejection
-from optionpilot.engine.dispatch import deployed
+from optionpilot.engine.entries.dispatch import deployed
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.marks import Marker
-from optionpilot.engine.multileg import MultiLegDesk, closes_at_once, fill_day
-from optionpilot.engine.multileg_config import StrategiesConfig
-from optionpilot.engine.multileg_scan import scan_market
+from optionpilot.engine.multileg.config import StrategiesConfig
+from optionpilot.engine.multileg.desk import MultiLegDesk, closes_at_once, fill_day
+from optionpilot.engine.multileg.scan import scan_market
 from optionpilot.engine.rules import Rules
 from optionpilot.ports.market_data import MarketData
 

@@ -14,7 +14,7 @@ from optionpilot.core.errors import DataError, LookAheadError
 from optionpilot.decisions.strategies.analysis import VixRegime, market_view, vix_regime
 from optionpilot.decisions.strategies.builder import ChainScan, scan_chain
 from optionpilot.decisions.strategies.scoring import Ranking, RiskTolerance, rank
-from optionpilot.engine.multileg_config import StrategiesConfig
+from optionpilot.engine.multileg.config import StrategiesConfig
 from optionpilot.ports.market_data import MarketData
 from optionpilot.signals.iv import IvConfig, iv_percentile
 

@@ -32,7 +32,7 @@ from optionpilot.domain.positions import PositionEventKind, PositionStatus
 from optionpilot.domain.recommendations import PositionEvent, Rejection
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
-from optionpilot.engine.legged_orders import LeggedOrders
+from optionpilot.engine.orders.legged import LeggedOrders
 from optionpilot.ports.broker import Broker, MultiLegStyle
 
 log = logging.getLogger(__name__)

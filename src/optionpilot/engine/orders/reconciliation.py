@@ -16,7 +16,7 @@ from optionpilot.core.money import ZERO
 from optionpilot.domain.fills import Fill
 from optionpilot.domain.orders import OrderStatus
 from optionpilot.engine.book import AccountBook
-from optionpilot.engine.order_manager import OrderManager
+from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.ports.broker import Broker
 
 

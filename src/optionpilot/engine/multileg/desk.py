@@ -36,18 +36,18 @@ from optionpilot.domain.orders import OrderLeg, OrderType
 from optionpilot.domain.positions import Position, PositionStatus
 from optionpilot.domain.recommendations import Decision
 from optionpilot.engine.account import AccountRuntime
-from optionpilot.engine.dispatch import (
+from optionpilot.engine.entries.dispatch import (
     CAPITAL_UNIT,
     SLEEVE,
     AccountDispatcher,
     held_sides,
     net_greeks_for_caps,
 )
-from optionpilot.engine.entry_greeks import stamp_entry_greeks
+from optionpilot.engine.entries.greeks import stamp_entry_greeks
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.marks import Marker
-from optionpilot.engine.multileg_config import StrategiesConfig
-from optionpilot.engine.multileg_exits import (
+from optionpilot.engine.multileg.config import StrategiesConfig
+from optionpilot.engine.multileg.exits import (
     EXIT_DUE,
     META_FLOW,
     MonitorRow,
@@ -57,7 +57,7 @@ from optionpilot.engine.multileg_exits import (
     open_positions,
     tradeable,
 )
-from optionpilot.engine.multileg_expiry import offset_netted_expiries
+from optionpilot.engine.multileg.expiry import offset_netted_expiries
 from optionpilot.ports.market_data import MarketData
 
 # Re-exported: the monitoring half moved to `multileg_exits`; callers of the desk still import them here.

@@ -29,9 +29,9 @@ from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position, PositionEventKind, PositionLeg, PositionStatus
 from optionpilot.domain.recommendations import PositionEvent
 from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.exits.rolls import send_roll
 from optionpilot.engine.marks import Marker, delta_theta, greeks_at_iv, option_iv
-from optionpilot.engine.multileg_exits import META_FLOW, MonitorRow, MultiLegExits
-from optionpilot.engine.rolls import send_roll
+from optionpilot.engine.multileg.exits import META_FLOW, MonitorRow, MultiLegExits
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData

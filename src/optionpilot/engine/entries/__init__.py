@@ -1,0 +1,1 @@
+"""Entry stages: the intraday signals, the scanned strategies, and the one dispatcher both pass."""

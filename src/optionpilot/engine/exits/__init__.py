@@ -1,0 +1,1 @@
+"""The position manager stage (every position against its exit rules) and the roll orders."""

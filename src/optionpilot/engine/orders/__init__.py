@@ -1,0 +1,1 @@
+"""Orders: the order manager (store before send, lookups, fills once), legged orders, reconciliation."""

@@ -28,9 +28,9 @@ from optionpilot.engine.pipeline import FLOWS, Flow, Pipeline
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.runner import Runner
 from optionpilot.engine.ticker import BacktestTicker
+from optionpilot.persistence.candidate_codec import candidate_record
 from optionpilot.persistence.database import DatabaseConfig
 from optionpilot.persistence.recorder import SqlRecorder
-from optionpilot.persistence.scan_records import candidate_record
 from optionpilot.persistence.trade_history import SqlTradeHistory
 from optionpilot.ports.broker import Broker
 from optionpilot.ports.market_data import MarketData

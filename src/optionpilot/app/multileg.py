@@ -36,10 +36,7 @@ from optionpilot.core.clock import SimulatedClock
 from optionpilot.core.errors import ConfigError
 from optionpilot.core.ids import AccountId, IdMaker
 from optionpilot.decisions.budgets import SleeveConfig
-from optionpilot.decisions.strategies.candidates import Conviction, StrategyCandidate
-from optionpilot.decisions.strategies.catalog import StrategyType
 from optionpilot.decisions.strategies.scoring import RiskTolerance
-from optionpilot.domain.instruments import OptionContract
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
@@ -47,10 +44,12 @@ from optionpilot.engine.multileg.desk import MonitorRow, MultiLegDesk
 from optionpilot.engine.multileg.scan import ScanResult, scan_market
 from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.engine.orders.reconciliation import ReconciliationReport, reconcile
+from optionpilot.engine.orders.settle import work_then_cancel
 from optionpilot.persistence import strategy_store as store
+from optionpilot.persistence.candidate_codec import candidate_record
 from optionpilot.persistence.database import DatabaseConfig
-from optionpilot.persistence.scan_records import IvPoint, candidate_record
-from optionpilot.persistence.strategy_store import StandingRecorder, StoredCandidate
+from optionpilot.persistence.scan_records import IvPoint
+from optionpilot.persistence.strategy_store import StandingRecorder
 from optionpilot.ports.market_data import MarketData
 from optionpilot.ports.recorder import RunInfo
 
@@ -112,47 +111,6 @@ class ScanOutcome:
     run_id: str
     result: ScanResult
     stored: int
-
-
-def candidate_from(s: StoredCandidate) -> StrategyCandidate:
-    """A stored candidate as the allocator and the desk take it (spread and sigma from its components)."""
-    options = [leg.instrument for leg in s.legs if isinstance(leg.instrument, OptionContract)]
-    if not options:
-        raise ConfigError(f"stored candidate {s.candidate_id} has no option leg")
-    first = options[0]
-    expiry = min(o.expiry for o in options)
-    mult = first.multiplier
-    comps = dict(s.score_components)
-    return StrategyCandidate(
-        candidate_id=s.candidate_id,
-        ts=s.ts,
-        underlying=s.underlying,
-        currency=MARKETS[first.market].currency,
-        strategy=StrategyType(s.strategy_type),
-        legs=s.legs,
-        expiry=expiry,
-        dte=(expiry - s.ts.date()).days,
-        multiplier=mult,
-        net_debit=s.net_premium / mult,
-        net_debit_mid=s.net_premium / mult,
-        max_profit=s.max_profit,
-        max_loss=s.max_loss,
-        breakevens=s.breakevens,
-        pop=s.pop,
-        expected_value=s.expected_value,
-        delta=s.delta,
-        gamma=s.gamma,
-        vega=s.vega,
-        theta=s.theta,
-        margin=s.margin,
-        spread_pct=comps.pop("spread_pct", 0.0),
-        sigma=comps.pop("sigma", 0.0),
-        reason=s.reason,
-        score=s.score,
-        confidence=comps.pop("confidence", s.score),
-        conviction=Conviction(s.conviction),
-        components=comps,
-    )
 
 
 def _info(
@@ -316,26 +274,10 @@ def open_standing(view: MarketView, db: str, account_name: str | None = None) ->
 
 def settle_orders(st: Standing) -> None:
     """Poll the broker minute by minute for fills, then cancel what is left, and store everything."""
-    wait = st.view.config.strategies.desk.fill_wait_minutes
     orders = st.account.orders
-    close = st.view.session.close
-    for _ in range(wait):
-        if not orders.open_orders():
-            break
-        nxt = st.view.clock.now() + timedelta(minutes=1)
-        if nxt >= close:
-            break
-        st.view.clock.advance_to(nxt)
-        orders.process_events()
-    orders.process_events()
-    why = f"not filled within {wait} minutes"
-    if st.view.clock.now() >= close:
-        # End-of-day data is looked at its close: an order could fill only on the next session's quotes.
-        why = "sent at the close of the data's last session: no later quote to fill on"
-    for o in orders.open_orders():
-        if o.parent_id is None:
-            orders.cancel(o.client_order_id, why)
-    orders.process_events()
+    work_then_cancel(
+        orders, st.view.clock, st.view.session.close, st.view.config.strategies.desk.fill_wait_minutes
+    )
     st.journal.commit()
     st.recorder.flush()
     st.reports.append(reconcile(st.account.book, st.account.broker, orders=orders))

@@ -18,7 +18,6 @@ from decimal import Decimal
 from optionpilot.app.multileg import (
     MarketView,
     Standing,
-    candidate_from,
     open_standing,
     settle_orders,
 )
@@ -30,6 +29,7 @@ from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.domain.positions import Position
 from optionpilot.engine.entries.dispatch import deployed
 from optionpilot.persistence import strategy_store as store
+from optionpilot.persistence.candidate_codec import candidate_from
 from optionpilot.persistence.read_models import ReadModels
 from optionpilot.persistence.scan_records import AllocationRecord
 from optionpilot.persistence.strategy_store import StandingRecorder

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.domain.orders import OrderLeg
 from optionpilot.persistence.rows import Row, finite, jsonable, legs_json
 
@@ -117,31 +116,3 @@ def allocation_row(run_id: str, a: AllocationRecord) -> Row:
         "kelly_fraction": finite(a.kelly_fraction, f"Kelly fraction of allocation {a.candidate_id}"),
         "reason": a.reason,
     }
-
-
-def candidate_record(c: StrategyCandidate) -> StrategyCandidateRecord:
-    comps = dict(c.components)
-    # Not columns of the table, but allocation and display want them back.
-    comps.update(confidence=c.confidence, spread_pct=c.spread_pct, sigma=c.sigma)
-    return StrategyCandidateRecord(
-        candidate_id=c.candidate_id,
-        ts=c.ts,
-        underlying=c.underlying,
-        strategy_type=c.strategy.value,
-        legs=c.legs,
-        net_premium=c.net_debit * c.multiplier,
-        max_profit=c.max_profit,
-        max_loss=c.max_loss,
-        breakevens=c.breakevens,
-        pop=c.pop,
-        expected_value=c.expected_value,
-        margin=c.margin,
-        score=c.score,
-        conviction=c.conviction.value,
-        reason=c.reason,
-        delta=c.delta,
-        gamma=c.gamma,
-        vega=c.vega,
-        theta=c.theta,
-        score_components=comps,
-    )

@@ -24,6 +24,7 @@ from optionpilot.cli.main import app
 from optionpilot.domain.fills import Fill
 from optionpilot.persistence import strategy_store as store
 from optionpilot.persistence import tables as t
+from optionpilot.persistence.candidate_codec import candidate_from
 from optionpilot.persistence.database import create_engine
 
 SYMBOLS = ["--symbol", "SPY", "--symbol", "NVDA"]
@@ -222,7 +223,7 @@ def crash_after_the_broker_filled(db: str) -> Fill:
     assert scan is not None
     planned = [a.candidate_id for a in store.latest_plan(st.recorder.engine, scan)]
     for stored in store.candidates(st.recorder.engine, scan, planned):
-        d = st.desk.enter(ml.candidate_from(stored), 1, reason="test", force=True)
+        d = st.desk.enter(candidate_from(stored), 1, reason="test", force=True)
         if d.value is not None:
             break
     assert d.value is not None, d.reason

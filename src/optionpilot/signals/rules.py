@@ -3,6 +3,8 @@ sentiment scales the confidence; confidence and volume choose the trade style.""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from optionpilot.domain.recommendations import Decision, Signal
@@ -43,8 +45,10 @@ class SignalConfig(BaseModel):
     # Sentiment scales confidence by up to +/- this share (seed 003: it scales, it never decides).
     sentiment_scale: float = Field(0.3, ge=0, le=1)
     sentiment_weight_full: float = Field(1.0, gt=0)
-    # A swing is held for days: it must not fight the daily trend (issue 12). Opposed: no swing.
-    swing_follows_daily_trend: bool = True
+    # A swing is held for days. Seed 001 enters one on "confidence >= 0.5 + daily trend": "confirm" wants
+    # the daily trend pointing its way; "not_against" only refuses one against it (issue 12); "off" ignores
+    # it.
+    swing_daily_trend: Literal["confirm", "not_against", "off"] = "confirm"
     daily_trend: DailyTrendConfig = Field(default_factory=DailyTrendConfig)
 
     @model_validator(mode="after")
@@ -150,12 +154,16 @@ def evaluate_signal(
     else:
         style, rule = STOCK, "signals.weak"
 
-    if style == SWING_TRADE and cfg.swing_follows_daily_trend:
-        sign = 1 if direction == BULLISH else -1
-        if f.daily_trend * sign < 0:
-            trend_word = "up" if f.daily_trend > 0 else "down"
+    if style == SWING_TRADE and cfg.swing_daily_trend != "off":
+        aligned = f.daily_trend * (1 if direction == BULLISH else -1)
+        if aligned < 0 or (aligned == 0 and cfg.swing_daily_trend == "confirm"):
+            if aligned < 0:
+                trend_word = "up" if f.daily_trend > 0 else "down"
+                why = f"a {direction} swing against the daily {trend_word}trend"
+            else:
+                why = f"no daily trend confirms a {direction} swing (seed 001: confidence + daily trend)"
             return Decision.no(
-                f"{f.symbol}: {facts}; a {direction} swing against the daily {trend_word}trend",
+                f"{f.symbol}: {facts}; {why}",
                 "signals.daily_trend",
                 confidence=confidence,
                 daily_trend=float(f.daily_trend),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from optionpilot.engine.entries.dispatch import (
     AccountDispatcher,
     at_work,
     deployed,
+    intraday_capital,
     sleeve_of,
 )
 from optionpilot.engine.journal import Journal
@@ -123,3 +125,19 @@ def test_seed_001_limits_still_apply_to_intraday_entries_only() -> None:
     assert admit(acct, "swing", 100, style="swing_trade").ok
     # A strategy is not a day trade: the five open day trades do not stop it (its sleeve is empty here).
     assert admit(acct, "multileg", 100).rule == "budget.sleeve"
+
+
+def test_no_entry_needs_more_than_the_buying_power() -> None:
+    acct = account(10_000, SleeveConfig(day=D(1), swing=D(0), multileg=D(0)))
+    no = admit(acct, "day", 10_001)
+    assert not no.ok and no.rule == "dispatch.buying_power"
+    assert admit(acct, "day", 5_000).ok
+
+
+def test_the_multileg_margin_does_not_shrink_intraday_sizing() -> None:
+    acct = account(10_000)
+    p = hold(acct, "ml-1", -2, {"flow": "multileg", "capital_unit": "500", "unit_leg": PUT.key})
+    snap = acct.broker.account()
+    reduced = dataclasses.replace(snap, buying_power=snap.buying_power - D(1_000))
+    assert intraday_capital(reduced, [p]) == min(snap.equity, snap.buying_power)
+    assert intraday_capital(reduced, []) == reduced.buying_power

@@ -9,7 +9,7 @@ import numpy as np
 
 from optionpilot.signals.daily_trend import DailyTrendConfig, daily_trend
 from optionpilot.signals.features import Features
-from optionpilot.signals.rules import evaluate_signal
+from optionpilot.signals.rules import SignalConfig, evaluate_signal
 
 BASE = Features(
     symbol="SPY",
@@ -63,7 +63,14 @@ def test_a_swing_against_the_daily_trend_is_refused_with_the_reason() -> None:
     assert ok.value is not None and ok.value.trade_style == "swing_trade"
     assert "daily trend +1" in ok.reason
     neutral = evaluate_signal(dataclasses.replace(SWING_SIGNAL, daily_trend=0), None)
-    assert neutral.value is not None and neutral.value.trade_style == "swing_trade"
+    # Seed 001: a swing needs the daily trend with it, not merely not against it.
+    assert not neutral.ok and neutral.rule == "signals.daily_trend"
+    assert "no daily trend confirms a bullish swing" in neutral.reason
+    lenient = SignalConfig(swing_daily_trend="not_against")
+    allowed = evaluate_signal(dataclasses.replace(SWING_SIGNAL, daily_trend=0), None, lenient)
+    assert allowed.value is not None and allowed.value.trade_style == "swing_trade"
+    off = SignalConfig(swing_daily_trend="off")
+    assert evaluate_signal(dataclasses.replace(SWING_SIGNAL, daily_trend=-1), None, off).ok
     against = evaluate_signal(dataclasses.replace(SWING_SIGNAL, daily_trend=-1), None)
     assert not against.ok and against.rule == "signals.daily_trend"
     assert "bullish swing against the daily downtrend" in against.reason

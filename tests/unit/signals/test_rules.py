@@ -29,6 +29,7 @@ BASE = Features(
     realized_vol=0.2,
     trend_state=1,
     sma20_crosses=0,
+    daily_trend=1,  # the daily trend a swing needs with it (seed 001)
 )
 
 

@@ -292,6 +292,12 @@ def allocate(
     notes = [
         f"deployed {deployed:,.0f} of {alloc:,.0f} allocatable ({pct:.1%}) in {len(positions)} positions"
     ]
+    if budgets.concentrated:
+        notes.append(
+            f"too little capital to diversify (no unit fits {cfg.max_position_pct:.0%} of {alloc:,.0f}): "
+            f"at most {cfg.small_capital_positions} positions of up to "
+            f"{alloc / cfg.small_capital_positions:,.0f} each; tier and industry budgets not applied"
+        )
     if pct < cfg.deploy_target:
         notes.append(f"below the {cfg.deploy_target:.0%} target: {budget_notes(budgets, cfg)}")
     if len(positions) < cfg.min_positions:

@@ -44,6 +44,7 @@ class Budgets:
     used_ind: dict[str, Decimal] = field(default_factory=dict)
     used_und: dict[str, Decimal] = field(default_factory=dict)
     deployed: Decimal = ZERO
+    concentrated: bool = False  # too little capital to diversify: see `of`
 
     @staticmethod
     def of(chosen: Sequence[Pick], alloc: Decimal, cfg: AllocationConfig) -> Budgets:
@@ -53,9 +54,26 @@ class Budgets:
         t_total = sum(t_share.values()) or 1.0
         inds = {e.industry for e in chosen}
         i_total = sum(cfg.industries[i].weight for i in inds) or 1.0
+        position_cap = _share(alloc, cfg.max_position_pct)
+        if chosen and min(e.unit for e in chosen) > position_cap:
+            # Not one unit fits the cap per position: the capital is too small to diversify (a $1,000
+            # account's sleeve). Rather than plan nothing, it takes its best few; tier and industry
+            # budgets cannot hold with so few positions, so they do not apply (the plan says so).
+            share = alloc / cfg.small_capital_positions
+            return Budgets(
+                alloc=alloc,
+                position_cap=share,
+                underlying_cap=share,
+                tier=dict.fromkeys(t_share, alloc),
+                ind=dict.fromkeys(inds, alloc),
+                picks={e.candidate.candidate_id: e for e in chosen},
+                used_tier=dict.fromkeys(t_share, ZERO),
+                used_ind=dict.fromkeys(inds, ZERO),
+                concentrated=True,
+            )
         return Budgets(
             alloc=alloc,
-            position_cap=_share(alloc, cfg.max_position_pct),
+            position_cap=position_cap,
             underlying_cap=_share(alloc, cfg.max_underlying_pct),
             tier={t: _share(alloc, s / t_total) for t, s in t_share.items()},
             ind={i: _share(alloc, cfg.industries[i].weight / i_total) for i in inds},

@@ -69,6 +69,12 @@ class AllocationConfig(BaseModel):
     max_positions: int = Field(30, ge=1)
     max_position_pct: float = Field(0.08, gt=0, le=1, description="margin of one position / allocatable")
     max_underlying_pct: float = Field(0.20, gt=0, le=1)
+    small_capital_positions: int = Field(
+        2,
+        ge=1,
+        description="when not one candidate's unit fits the cap per position (capital too small to "
+        "diversify), the plan takes at most this many positions, each up to allocatable / this number",
+    )
     one_per_symbol: bool = Field(
         True, description="seed 004: one position per symbol, its best-ranked strategy that can be entered"
     )

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from optionpilot.core.money import ZERO
+from optionpilot.core.money import ZERO, cents
 from optionpilot.decisions.budgets import Sleeve, check_sleeve, sleeve_for_style
 from optionpilot.decisions.netting import opposite_side
 from optionpilot.decisions.risk import PortfolioState, RiskConfig, check_net_greeks, check_risk
@@ -105,6 +105,13 @@ def held_sides(account: AccountRuntime) -> dict[str, int]:
     return sides
 
 
+def intraday_capital(snapshot: AccountSnapshot, positions: Sequence[Position]) -> Decimal:
+    """What the intraday sleeves size on (tiers, risk shares): the buying power plus the margin the
+    multileg sleeve holds, never more than equity. That margin is the multileg sleeve's own budget; without
+    it back, every multi-leg entry would shrink the size of the next day trade."""
+    return min(snapshot.equity, snapshot.buying_power + deployed(positions, "multileg"))
+
+
 def net_greeks_for_caps(
     marker: Marker, risk: RiskConfig, account: AccountRuntime, now: datetime
 ) -> PortfolioGreeks:
@@ -136,6 +143,11 @@ class AccountDispatcher:
     ) -> Decision[Decimal]:
         """Netting, then the sleeve's budget, then the account's limits; yes with the sleeve's room left."""
         positions = self.account.book.open_positions()
+        if cost > snapshot.buying_power:
+            return Decision.no(
+                f"it needs {cents(cost)}, more than the {cents(snapshot.buying_power)} buying power",
+                "dispatch.buying_power",
+            )
         clash = opposite_side(held_sides(self.account), [(leg.instrument.key, leg.side.sign) for leg in legs])
         if not clash.ok:
             return Decision.no(clash.reason, clash.rule)

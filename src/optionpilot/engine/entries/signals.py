@@ -28,6 +28,7 @@ from optionpilot.engine.entries.dispatch import (
     SLEEVE,
     AccountDispatcher,
     deployed,
+    intraday_capital,
     net_greeks_for_caps,
     sleeve_of,
 )
@@ -125,13 +126,14 @@ class EntryStage:
             )  # fmt: skip
             return
         snapshot = account.broker.account()
-        tier = tier_for(snapshot.buying_power, self.rules.tiers)
+        base = intraday_capital(snapshot, book.open_positions())
+        tier = tier_for(base, self.rules.tiers)
         admitted = tier_admits(tier, signal.confidence, f.volume_ratio)
         if not admitted.ok:
             self._reject(tick, account, signal, admitted, "dispatch")
             return
         if signal.trade_style == "stock":
-            self._stock(tick, account, signal, tier, snapshot, "signal asks for the stock")
+            self._stock(tick, account, signal, tier, snapshot, base, "signal asks for the stock")
             return
         chain = self._chain(tick, signal.underlying)
         today = self.market.calendar.local_date(tick.now)
@@ -157,7 +159,7 @@ class EntryStage:
             fallback = stock_fallback(result.decision, tradeable=self._tradeable(signal.underlying),
                                       config=self.rules.risk)  # fmt: skip
             if fallback.ok:
-                self._stock(tick, account, signal, tier, snapshot, fallback.reason)
+                self._stock(tick, account, signal, tier, snapshot, base, fallback.reason)
             return
         contract = chain.contract(choice.index)
         quote = chain.quote(choice.index)
@@ -177,7 +179,7 @@ class EntryStage:
         open_positions = book.open_positions()
         at_risk = deployed([p for p in open_positions if sleeve_of(p) != "multileg"])
         sizing = size_option(
-            snapshot.buying_power,
+            base,
             premium,
             contract.multiplier,
             signal.trade_style,
@@ -296,6 +298,7 @@ class EntryStage:
         signal: Signal,
         tier: Tier,
         snapshot: AccountSnapshot,
+        base: Decimal,
         why: str,
     ) -> None:
         if not self._tradeable(signal.underlying):
@@ -305,7 +308,7 @@ class EntryStage:
             self._reject(tick, account, signal, side, "dispatch")
             return
         price = to_decimal(round(self.market.spot(signal.underlying), 2))
-        sizing = size_stock(snapshot.buying_power, price, signal.trade_style, tier, self.rules.sizing)
+        sizing = size_stock(base, price, signal.trade_style, tier, self.rules.sizing)
         plan = sizing.value
         if plan is None or plan.initial <= 0:
             self._reject(tick, account, signal, sizing, "sizing")

@@ -218,3 +218,18 @@ def test_bad_allocation_config_names_the_key() -> None:
         AllocationConfig(symbol_industry={"X": "Nowhere"})
     with pytest.raises(ConfigError, match="capital"):
         allocate([], Decimal(0))
+
+
+def test_capital_too_small_to_diversify_takes_its_best_few(template: StrategyCandidate) -> None:
+    # A $1,000 account's multileg sleeve: 285 allocatable, 8% a position is 22.80, no spread fits.
+    cs = [cand(template, i, symbol=f"S{i}", score=0.9 - i * 0.05, margin="100") for i in range(5)]
+    plan = allocate(cs, Decimal(300), AllocationConfig())
+    assert plan.positions, plan.reason
+    assert len(plan.positions) <= 2
+    assert all(p.capital <= plan.allocatable / 2 for p in plan.positions)
+    assert plan.positions[0].candidate.candidate_id == "c0"  # the best first
+    assert "too little capital to diversify" in plan.reason
+    # With enough capital the usual caps hold and the plan says nothing of the kind.
+    big = allocate(cs, Decimal(100_000), AllocationConfig())
+    assert "too little capital" not in big.reason
+    assert all(p.capital <= big.allocatable * Decimal("0.08") for p in big.positions)

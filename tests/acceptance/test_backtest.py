@@ -134,7 +134,8 @@ def test_a_net_delta_cap_is_enforced_with_its_reason(tmp_path: Path) -> None:
     import sqlite3
 
     con = sqlite3.connect(tmp_path / "bt.sqlite")
-    rules = {r for (r,) in con.execute("select rule from rejections where stage = 'risk'")}
+    # Intraday entries are refused at the risk stage, scanned strategies at their entry: one gate.
+    rules = {r for (r,) in con.execute("select rule from rejections where stage in ('risk', 'entries')")}
     assert "risk.net_delta" in rules
     # No option position was opened: any contract's delta exceeds one share.
     assert not [p for a in bt.accounts for p in a.book.positions.values() if p.option_legs()]

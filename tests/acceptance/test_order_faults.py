@@ -30,7 +30,7 @@ def test_faulty_deliveries_apply_every_fill_exactly_once_and_reconcile_to_the_ce
     url = sqlite_url(tmp_path)
     # Entry limits cancelled after one minute: many cancel requests, some crossing a fill.
     bt, result = run_backtest(
-        url, broker={"faults": FAULTS}, engine={"entry_order_ttl_minutes": 1}, market={"sessions": 5}
+        url, broker={"faults": FAULTS}, engine={"entry_order_ttl_minutes": 1}, market={"sessions": 10}
     )
     assert result.reconciled, [r.summary() for r in result.reconciliation]
     figures = Counter[str]()

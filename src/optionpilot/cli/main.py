@@ -10,6 +10,7 @@ from optionpilot.cli.backtest import backtest
 from optionpilot.cli.chain import app as chain_app
 from optionpilot.cli.config_cmd import app as config_app
 from optionpilot.cli.data import app as data_app
+from optionpilot.cli.iv import iv_app
 from optionpilot.cli.runs import app as runs_app
 from optionpilot.cli.sentiment import app as sentiment_app
 from optionpilot.cli.strategies import app as strategies_app
@@ -32,7 +33,8 @@ def _every_command() -> None:
 
 app.add_typer(config_app, name="config")
 app.add_typer(data_app, name="data", help="Market-data store: import real files, check their quality.")
-app.add_typer(strategies_app)  # scan, allocate, execute, monitor, iv
+app.add_typer(strategies_app)  # scan, allocate, execute, monitor
+app.add_typer(iv_app, name="iv")
 app.add_typer(sentiment_app, name="sentiment", help="Headline sentiment: train and evaluate the classifier.")
 app.add_typer(runs_app, name="runs", help="Stored runs: list them; show one through the analytical views.")
 app.add_typer(chain_app, name="chain", help="Option-chain tools: Greeks and implied vols for a file.")

@@ -1,4 +1,4 @@
-"""`optionpilot scan | allocate | execute | monitor | iv`: the multi-leg strategy workflow (seed 004).
+"""`optionpilot scan | allocate | execute | monitor`: the multi-leg strategy workflow (seed 004).
 
 Simulation by default: the built-in simulator (or `--data STORE`) and the standing simulated account in
 the database (see `app.multileg`). `--live` refuses: no live broker adapter exists yet.
@@ -6,94 +6,38 @@ the database (see `app.multileg`). `--live` refuses: no live broker adapter exis
 
 from __future__ import annotations
 
-import json
-import os
 import time
-from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
-from rich.table import Table
 
 from optionpilot.app import multileg as ml
 from optionpilot.app import multileg_plan as mlp
-from optionpilot.app.config import OptionPilotConfig
-from optionpilot.app.settings import load_model
-from optionpilot.cli.console import make_console
-from optionpilot.cli.database_url import prepare_sqlite_folder
 from optionpilot.cli.errors import fail, one_line_errors
 from optionpilot.cli.plan_views import allocation_view, execution_view
-from optionpilot.core.calendars import Market
+from optionpilot.cli.workflow_common import (
+    AccountOpt,
+    ConfigOpt,
+    DataOpt,
+    DbOpt,
+    JsonOpt,
+    LiveOpt,
+    MarketOpt,
+    SymbolOpt,
+)
+from optionpilot.cli.workflow_common import (
+    config_and_db as _config,
+)
+from optionpilot.cli.workflow_common import (
+    emit as _emit,
+)
+from optionpilot.cli.workflow_common import (
+    refuse_live as _refuse_live,
+)
 from optionpilot.decisions.strategies.scoring import RiskTolerance
-from optionpilot.persistence import strategy_store as store
-from optionpilot.persistence.database import DatabaseConfig
-from optionpilot.persistence.strategy_store import StandingRecorder
-from optionpilot.signals.iv import IvConfig, iv_percentile, iv_rank
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
-iv_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Daily ATM IV history and percentiles.")
-app.add_typer(iv_app, name="iv")
-
-console = make_console()
-
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML configuration file")]
-DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (SQLite default, PostgreSQL)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="The same as JSON, for scripts")]
-DataOpt = Annotated[Path | None, typer.Option("--data", help="A market-data store (default: the simulator)")]
-SymbolOpt = Annotated[list[str] | None, typer.Option("--symbol", help="An underlying; repeat for more")]
-MarketOpt = Annotated[Market | None, typer.Option("--market", help="US or IN (the simulator's market)")]
-LiveOpt = Annotated[bool, typer.Option("--live", help="Trade on the live broker (needs credentials)")]
-AccountOpt = Annotated[str | None, typer.Option("--account", help="Configured account (default: the first)")]
-
-_CREDENTIALS = {
-    Market.US: ("OPTIONPILOT_LIVE__ALPACA_KEY_ID", "OPTIONPILOT_LIVE__ALPACA_SECRET_KEY"),
-    Market.IN: ("OPTIONPILOT_LIVE__DHAN_CLIENT_ID", "OPTIONPILOT_LIVE__DHAN_ACCESS_TOKEN"),
-}
-
-
-def _config(path: Path | None, db: str | None) -> tuple[OptionPilotConfig, str]:
-    over: dict[str, Any] = {"run": {"db": db}} if db is not None else {}
-    cfg = load_model(OptionPilotConfig, path, overrides=over)
-    prepare_sqlite_folder(cfg.run.db)
-    return cfg, cfg.run.db
-
-
-def _refuse_live(live: bool, market: Market) -> None:
-    if not live:
-        return
-    missing = [name for name in _CREDENTIALS[market] if not os.environ.get(name)]
-    if missing:
-        fail(f"--live needs broker credentials in the environment: {', '.join(missing)} not set")
-    fail(f"--live: no live broker adapter for {market.value} exists yet; run without --live to simulate")
-
-
-def _emit(
-    as_json: bool,
-    payload: Any,
-    *,
-    title: str | None = None,
-    columns: Sequence[str] = (),
-    right: Collection[str] = (),
-    rows: Iterable[Sequence[str]] = (),
-    notes: Iterable[str] = (),
-) -> None:
-    """The payload as JSON; else the table (when titled), `right` columns right-aligned, then the notes."""
-    if as_json:
-        typer.echo(json.dumps(payload, indent=2, default=str))
-        return
-    if title is not None:
-        table = Table(title=title)
-        for col in columns:
-            table.add_column(col, justify="right" if col in right else "left")
-        for cells in rows:
-            table.add_row(*cells)
-        console.print(table)
-    for note in notes:
-        console.print(note)
-
 
 # -- scan ---------------------------------------------------------------------------------------------------
 
@@ -319,95 +263,4 @@ def _print_cycle(rows: list[Any], as_json: bool, at: str, alert_only: bool) -> N
         rows=[(r.position_id[-10:], r.underlying, r.strategy, str(r.units), f"{r.pnl:+,.2f}", str(r.dte),
                r.action.value, r.urgency, "yes" if r.acted else "no", r.reason[-90:]) for r in rows],
         notes=[] if rows else ["no open multi-leg position"],
-    )  # fmt: skip
-
-
-# -- iv ---------------------------------------------------------------------------------------------------
-
-
-@iv_app.command("collect")
-def iv_collect(
-    symbol: SymbolOpt = None,
-    data: DataOpt = None,
-    market: MarketOpt = None,
-    days: Annotated[int, typer.Option("--days", min=1, help="Sessions back from the last one")] = 1,
-    db: DbOpt = None,
-    config: ConfigOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Store today's (and with --days, earlier sessions') 30-day ATM IV per symbol from the market."""
-    from optionpilot.persistence.scan_records import IvPoint
-
-    with one_line_errors():
-        cfg, url = _config(config, db)
-        view = ml.open_market(cfg, data=data, market=market, symbols=symbol)
-        day = view.session.day
-        points: list[IvPoint] = []
-        for sym in view.symbols:
-            hist = view.market.atm_iv_history(sym, day, days)
-            sessions = view.market.calendar.sessions_ending(
-                view.market.calendar.previous_session(day), len(hist)
-            )
-            points += [
-                IvPoint(sym, s.day, float(v), f"market:{view.label}")
-                for s, v in zip(sessions[-len(hist) :], hist, strict=False)
-                if np.isfinite(v) and v > 0
-            ]
-        rec = StandingRecorder(url, DatabaseConfig(url=url))
-        try:
-            rec.record_iv_history(points)
-        finally:
-            rec.close()
-    payload = {"stored": len(points), "symbols": view.symbols, "through": day.isoformat()}
-    note = f"stored {len(points)} daily ATM IV points of {len(view.symbols)} symbols before {day}"
-    _emit(as_json, payload, notes=[note])
-
-
-@iv_app.command("analyze")
-def iv_analyze(
-    symbol: SymbolOpt = None,
-    lookback: Annotated[int, typer.Option("--lookback", min=2, help="Sessions of history")] = 252,
-    db: DbOpt = None,
-    config: ConfigOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """IV rank and percentile of each symbol's latest stored ATM IV against its stored history."""
-    import sqlalchemy as sa
-
-    from optionpilot.persistence import tables as t
-    from optionpilot.persistence.database import create_engine
-
-    with one_line_errors():
-        _, url = _config(config, db)
-        engine = create_engine(url, DatabaseConfig(url=url))
-        with engine.connect() as conn:
-            names = sorted({str(r[0]) for r in conn.execute(sa.select(t.iv_history.c.symbol).distinct())})
-        wanted = [s.upper() for s in symbol] if symbol else names
-        from datetime import date
-
-        hist = store.iv_history(engine, wanted, date.max)
-        engine.dispose()
-        if not hist:
-            fail("no IV history stored: run `optionpilot iv collect` (or a scan) first")
-    cfg_iv = IvConfig(lookback_sessions=lookback)
-    rows: list[dict[str, Any]] = []
-    for sym in wanted:
-        pts = hist.get(sym, [])
-        if not pts:
-            continue
-        day, current = pts[-1]
-        past = [v for _, v in pts[:-1]]
-        pct = iv_percentile(current, past, cfg_iv)
-        rk = iv_rank(current, past, cfg_iv)
-        rows.append({"symbol": sym, "day": day.isoformat(), "atm_iv": round(current, 4),
-                     "sessions": len(past),
-                     "iv_percentile": None if pct is None else round(100 * pct, 1),
-                     "iv_rank": None if rk is None else round(rk, 4)})  # fmt: skip
-    _emit(
-        as_json, {"symbols": rows}, title="ATM IV percentiles",
-        columns=("symbol", "day", "ATM IV", "sessions", "percentile", "rank"),
-        right=("ATM IV", "sessions", "percentile", "rank"),
-        rows=[(r["symbol"], r["day"], f"{r['atm_iv']:.1%}", str(r["sessions"]),
-               "-" if r["iv_percentile"] is None else f"{r['iv_percentile']:.0f}",
-               "-" if r["iv_rank"] is None else f"{r['iv_rank']:.2f}") for r in rows],
     )  # fmt: skip

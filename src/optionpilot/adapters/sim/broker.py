@@ -12,7 +12,6 @@ REJECTED update with the reason.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -26,6 +25,7 @@ from optionpilot.adapters.sim.hours import BrokerHours
 from optionpilot.adapters.sim.margin import Margin
 from optionpilot.adapters.sim.matching import LegMarket, combo_prices, fillable_units, slippage_ticks
 from optionpilot.adapters.sim.order_checks import OrderChecks
+from optionpilot.adapters.sim.working import WorkingOrder
 from optionpilot.core.calendars import MARKETS
 from optionpilot.core.clock import Clock
 from optionpilot.core.errors import BrokerError, ConfigError
@@ -39,20 +39,6 @@ from optionpilot.domain.orders import Order, OrderStatus, OrderType, Side, TimeI
 from optionpilot.domain.positions import PositionLeg
 from optionpilot.ports.broker import BrokerCapabilities, BrokerPosition, MultiLegStyle
 from optionpilot.ports.market_data import MarketData
-
-
-@dataclass(slots=True)
-class _Working:
-    order: Order
-    not_before: datetime  # fills need quotes stamped strictly after this
-    session_close: datetime  # a DAY order expires here
-    reserve_per_unit: Decimal  # buying power held per unfilled unit
-    hold: str | None = None  # the hold last reported (its kind, not its text)
-    charged_order_fee: bool = False
-
-    @property
-    def reserved(self) -> Decimal:
-        return self.reserve_per_unit * self.order.remaining
 
 
 class SimulatedBroker:
@@ -95,7 +81,7 @@ class SimulatedBroker:
             )
         )
         self._orders: dict[ClientOrderId, Order] = {}
-        self._working: dict[ClientOrderId, _Working] = {}
+        self._working: dict[ClientOrderId, WorkingOrder] = {}
         self._events: list[BrokerEvent] = []
         self._fills: list[Fill] = []
         # Size already taken from a displayed quote: (instrument key, side) -> (quote time, taken).
@@ -269,14 +255,14 @@ class SimulatedBroker:
         boid = BrokerOrderId(self._ids.next("simord"))
         accepted = order.transition(OrderStatus.ACCEPTED, now, broker_order_id=boid)
         self._orders[order.client_order_id] = accepted
-        self._working[order.client_order_id] = _Working(
+        self._working[order.client_order_id] = WorkingOrder(
             accepted, now, session.close, reserve / order.quantity if reserve > 0 else ZERO
         )
         self._events.append(OrderUpdate(order.client_order_id, OrderStatus.ACCEPTED, now, "", 0, boid))
 
     # ------------------------------------------------------------------------------ matching
 
-    def _match(self, w: _Working, now: datetime) -> None:
+    def _match(self, w: WorkingOrder, now: datetime) -> None:
         order = w.order
         legs: list[LegMarket] = []
         newest = w.not_before
@@ -321,7 +307,7 @@ class SimulatedBroker:
         if order.tif is TimeInForce.IOC and w.order.remaining > 0:
             self._finish(w, OrderStatus.CANCELED, now, "IOC canceled: rest of the order unfilled")
 
-    def _hold(self, w: _Working, now: datetime, reason: str) -> None:
+    def _hold(self, w: WorkingOrder, now: datetime, reason: str) -> None:
         kind = reason.split(" (age", 1)[0]  # a stale quote's age changes every minute; its kind does not
         if w.order.tif is TimeInForce.IOC:
             self._finish(w, OrderStatus.CANCELED, now, f"IOC canceled: {reason}")
@@ -335,7 +321,7 @@ class SimulatedBroker:
         return seen[1] if seen is not None and seen[0] == lm.quote.ts else 0
 
     def _fill(
-        self, w: _Working, now: datetime, units: int, prices: Sequence[Decimal], legs: Sequence[LegMarket]
+        self, w: WorkingOrder, now: datetime, units: int, prices: Sequence[Decimal], legs: Sequence[LegMarket]
     ) -> None:
         order = w.order
         for i, (leg, price, lm) in enumerate(zip(order.legs, prices, legs, strict=True)):
@@ -383,7 +369,7 @@ class SimulatedBroker:
         standing simulated account lives on between commands; reconciliation then checks both sides."""
         self._holdings.restore(holdings)
 
-    def _finish(self, w: _Working, status: OrderStatus, now: datetime, reason: str) -> None:
+    def _finish(self, w: WorkingOrder, status: OrderStatus, now: datetime, reason: str) -> None:
         cid = w.order.client_order_id
         done = w.order.transition(status, now, reason)
         self._orders[cid] = done

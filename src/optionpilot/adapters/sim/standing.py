@@ -22,7 +22,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from optionpilot.adapters.sim.broker import SimulatedBroker, _Working
+from optionpilot.adapters.sim.broker import SimulatedBroker
+from optionpilot.adapters.sim.working import WorkingOrder
 from optionpilot.core.errors import BrokerError
 from optionpilot.core.ids import (
     AccountId,
@@ -206,7 +207,7 @@ class StandingSimBroker(SimulatedBroker):
             since = o.updated_at or o.created_at
             session = self._hours.trading_session(o.created_at)
             close = session.close if session is not None else since
-            self._working[o.client_order_id] = _Working(
+            self._working[o.client_order_id] = WorkingOrder(
                 o, since, close, ZERO, charged_order_fee=bool(o.filled_quantity)
             )
         self._fills = fills

@@ -143,6 +143,9 @@ class AccountDispatcher:
     ) -> Decision[Decimal]:
         """Netting, then the sleeve's budget, then the account's limits; yes with the sleeve's room left."""
         positions = self.account.book.open_positions()
+        if self.account.orders.halted is not None:
+            # Said first: a halted account's buying power (e.g. after a tampered broker) means nothing.
+            return Decision.no(f"account halted: {self.account.orders.halted}", "dispatch.halted")
         if cost > snapshot.buying_power:
             return Decision.no(
                 f"it needs {cents(cost)}, more than the {cents(snapshot.buying_power)} buying power",

@@ -21,13 +21,7 @@ from optionpilot.core.errors import BrokerError, BrokerTimeout, IllegalTransitio
 from optionpilot.core.ids import AccountId, BrokerOrderId, ClientOrderId, ExecutionId, IdMaker, PositionId
 from optionpilot.domain.fills import ExpirySettlement, Fill, OrderUpdate, QuoteHold
 from optionpilot.domain.incidents import Incident, IncidentKind
-from optionpilot.domain.orders import (
-    Order,
-    OrderLeg,
-    OrderStatus,
-    OrderType,
-    TimeInForce,
-)
+from optionpilot.domain.orders import Order, OrderLeg, OrderStatus, OrderType, TimeInForce
 from optionpilot.domain.positions import PositionEventKind, PositionStatus
 from optionpilot.domain.recommendations import PositionEvent, Rejection
 from optionpilot.engine.book import AccountBook

@@ -10,16 +10,8 @@ import numpy as np
 
 from optionpilot.adapters.files.corporate_actions import Split, adjustment
 from optionpilot.adapters.files.formats import Kind
+from optionpilot.adapters.files.replay import arrays as ra
 from optionpilot.adapters.files.replay import reading
-from optionpilot.adapters.files.replay.arrays import (
-    Bars,
-    ChainDay,
-    bar_series,
-    concat_bars,
-    empty_chain,
-    load_chain_day,
-    select_bars,
-)
 from optionpilot.adapters.files.replay.config import ReplayConfig, underlying_for
 from optionpilot.adapters.files.store import DataStore
 from optionpilot.adapters.files.treasury_rates import TreasuryCurves, curves_from_table
@@ -56,9 +48,9 @@ class StoreMarket:
         self._underlyings = tuple(self._underlying(s) for s in self._symbols)
         self._by_symbol = {u.symbol: u for u in self._underlyings}
         self._sessions = tuple(sessions)
-        self._chain_days: dict[tuple[str, str], ChainDay | None] = {}
-        self._minute: dict[tuple[str, str], Bars | None] = {}
-        self._daily: dict[str, Bars | None] = {}
+        self._chain_days: dict[tuple[str, str], ra.ChainDay | None] = {}
+        self._minute: dict[tuple[str, str], ra.Bars | None] = {}
+        self._daily: dict[str, ra.Bars | None] = {}
         self._splits: dict[str, list[Split]] = {}
         self._curves: TreasuryCurves | None = None
         self._curves_loaded = False
@@ -92,7 +84,7 @@ class StoreMarket:
                     daily = self._daily_bars(symbol)
                     if daily is None:
                         continue
-                    bars = select_bars(daily, daily.day == np.datetime64(day, "D"))
+                    bars = ra.select_bars(daily, daily.day == np.datetime64(day, "D"))
                 ends = bars.start_s + bars.length_s
                 for i in np.flatnonzero((bars.start_s >= s) & (bars.start_s < e) & (ends <= e)):
                     out.append(
@@ -114,23 +106,23 @@ class StoreMarket:
         self._not_after_clock(end, "history")
         self._require(symbol)
         e = int(end.timestamp())
-        parts: list[Bars] = []
+        parts: list[ra.Bars] = []
         have = 0
         day = self._cal.local_date(end)
         for _ in range(self._cfg.history_lookback_days):
             bars = self._minute_bars(symbol, day)
             if bars is not None:
-                sel = select_bars(bars, bars.start_s + bars.length_s <= e)
+                sel = ra.select_bars(bars, bars.start_s + bars.length_s <= e)
                 parts.append(sel)
                 have += sel.start_s.size
                 if have >= count:
                     break
             day -= timedelta(days=1)
         if not parts:
-            return bar_series(symbol, None)
-        allb = concat_bars(parts[::-1])
+            return ra.bar_series(symbol, None)
+        allb = ra.concat_bars(parts[::-1])
         n = allb.start_s.size
-        return self._adjusted(symbol, select_bars(allb, np.arange(n) >= n - max(count, 0)))
+        return self._adjusted(symbol, ra.select_bars(allb, np.arange(n) >= n - max(count, 0)))
 
     def daily_history(self, symbol: str, end: date, count: int) -> BarSeries:
         self._require(symbol)
@@ -139,11 +131,11 @@ class StoreMarket:
             raise LookAheadError(f"store: daily_history up to {end} asked at {now.isoformat()}")
         daily = self._daily_bars(symbol)
         if daily is None:
-            return bar_series(symbol, None)
+            return ra.bar_series(symbol, None)
         done = (daily.day < np.datetime64(end, "D")) & (daily.start_s + daily.length_s <= now.timestamp())
-        sel = select_bars(daily, done)
+        sel = ra.select_bars(daily, done)
         n = sel.start_s.size
-        return self._adjusted(symbol, select_bars(sel, np.arange(n) >= n - max(count, 0)))
+        return self._adjusted(symbol, ra.select_bars(sel, np.arange(n) >= n - max(count, 0)))
 
     def chain(self, symbol: str, *, min_dte: int = 0, max_dte: int = 60) -> ChainSnapshot:
         u = self._require(symbol)
@@ -155,7 +147,7 @@ class StoreMarket:
         located = self._latest_chain_day(symbol, t)
         today = self._cal.local_date(self._clock.now())
         if located is None:
-            snap = empty_chain(u, self._clock.now(), self.spot(symbol))
+            snap = ra.empty_chain(u, self._clock.now(), self.spot(symbol))
         else:
             day_key, cd = located
             rows = cd.latest(t)
@@ -334,14 +326,14 @@ class StoreMarket:
         a, b = self._cal.local_date(start), self._cal.local_date(end)
         return [a + timedelta(days=i) for i in range((b - a).days + 1)]
 
-    def _chain_day(self, symbol: str, day: date) -> ChainDay | None:
+    def _chain_day(self, symbol: str, day: date) -> ra.ChainDay | None:
         k = (symbol, day.isoformat())
         if k not in self._chain_days:
             table = self._store.read(Kind.CHAINS, symbol, k[1])
-            self._chain_days[k] = load_chain_day(table) if table is not None and table.num_rows else None
+            self._chain_days[k] = ra.load_chain_day(table) if table is not None and table.num_rows else None
         return self._chain_days[k]
 
-    def _latest_chain_day(self, symbol: str, t: int) -> tuple[str, ChainDay] | None:
+    def _latest_chain_day(self, symbol: str, t: int) -> tuple[str, ra.ChainDay] | None:
         day = self._cal.local_date(datetime.fromtimestamp(t, UTC))
         for _ in range(self._cfg.chain_lookback_days + 1):
             cd = self._chain_day(symbol, day)
@@ -351,7 +343,7 @@ class StoreMarket:
         return None
 
     def _volume_oi(
-        self, symbol: str, day: str, cd: ChainDay, idx: np.ndarray, rows: np.ndarray, t: int
+        self, symbol: str, day: str, cd: ra.ChainDay, idx: np.ndarray, rows: np.ndarray, t: int
     ) -> tuple[np.ndarray, np.ndarray]:
         return reading.volume_and_oi(
             cd,
@@ -362,27 +354,27 @@ class StoreMarket:
             oi=lambda: reading.open_interest(self._store, symbol, day, cd, t),
         )
 
-    def _trade_rows(self, symbol: str, day: str, cd: ChainDay) -> reading.TradeRows:
+    def _trade_rows(self, symbol: str, day: str, cd: ra.ChainDay) -> reading.TradeRows:
         found = self._trades.get((symbol, day))
         if found is None:
             found = self._trades[(symbol, day)] = reading.trade_rows(self._store, symbol, day, cd)
         return found
 
-    def _spot_or(self, symbol: str, cd: ChainDay, rows: np.ndarray) -> float:
+    def _spot_or(self, symbol: str, cd: ra.ChainDay, rows: np.ndarray) -> float:
         try:
             return self.spot(symbol)
         except DataError:
             finite = cd.spot[rows][np.isfinite(cd.spot[rows])]
             return float(finite[-1]) if finite.size else float("nan")
 
-    def _minute_bars(self, symbol: str, day: date, *, regular: bool = True) -> Bars | None:
+    def _minute_bars(self, symbol: str, day: date, *, regular: bool = True) -> ra.Bars | None:
         key = (symbol, day.isoformat() + ("" if regular else "+ext"))
         if key not in self._minute:
             only = regular and not self._cfg.extended_hours_bars
             self._minute[key] = reading.minute_bars(self._store, symbol, day, regular_only=only)
         return self._minute[key]
 
-    def _daily_bars(self, symbol: str) -> Bars | None:
+    def _daily_bars(self, symbol: str) -> ra.Bars | None:
         if symbol not in self._daily:
             first = self._sessions[0] if self._sessions else self._cal.local_date(self._clock.now())
             self._daily[symbol] = reading.daily_bars(
@@ -395,10 +387,10 @@ class StoreMarket:
             self._store, symbol, self._cfg.splits, lambda day: self._minute_bars(symbol, day)
         )
 
-    def _adjusted(self, symbol: str, bars: Bars) -> BarSeries:
+    def _adjusted(self, symbol: str, bars: ra.Bars) -> BarSeries:
         splits = self.splits(symbol)
         if not splits or bars.start_s.size == 0:
-            return bar_series(symbol, bars)
+            return ra.bar_series(symbol, bars)
         f = adjustment(bars.day, splits, self._cal.local_date(self._clock.now()))
         return BarSeries(
             symbol, bars.start_s, bars.open / f, bars.high / f, bars.low / f, bars.close / f, bars.volume * f

@@ -105,7 +105,11 @@ def american_price(
         args = (s[idx], k[idx], t[idx], rr[idx], qq[idx], v[idx], c[idx])
         fn(*args, cheb, fp_quad, px_quad, res.fixed_point_steps, config.fallback_tree_steps, part)
         out[idx] = part
-    return out.reshape(shape)
+    # Exercise is always possible: the floor holds exactly, not within rounding (S=88, K=50, r=q=0 priced
+    # 37.99999999999999). NaN (invalid input) stays NaN.
+    intrinsic = np.where(c, np.maximum(s - k, 0.0), np.maximum(k - s, 0.0))
+    floored: F64 = np.maximum(out, intrinsic)
+    return floored.reshape(shape)
 
 
 def american_tree_price(

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -168,6 +168,7 @@ vol = st.floats(0.05, 1.5)
 
 @settings(max_examples=300, deadline=None)
 @given(spot, strike, life, rate, rate, vol, st.booleans())
+@example(88.0, 50.0, 1.875, 0.0, 0.0, 0.05, True)  # priced a rounding below intrinsic before the floor
 def test_american_is_at_least_european_and_intrinsic(
     S: float, K: float, T: float, r: float, q: float, v: float, c: bool
 ) -> None:

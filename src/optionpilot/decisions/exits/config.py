@@ -13,8 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from optionpilot.decisions.exits.registry import check_table
 
-_UNDERLYING = ("exits.sma20_break", "exits.underlying_stop", "exits.underlying_target")
-_OPTION = ("exits.stop_loss", "exits.trailing_stop", "exits.profit_target")
+# Seed 003's conditional exits: out at once on a vol spike against the position, profit taken at the share
+# of the expected move; `exits.iv_rich` stays opt-in (on 1-minute realized vol it fires far too often).
+_UNDERLYING = ("exits.sma20_break", "exits.underlying_stop", "exits.vol_spike", "exits.underlying_target")
+_OPTION = ("exits.stop_loss", "exits.trailing_stop", "exits.profit_target", "exits.expected_move")
 _AFTER = ("exits.delta", "exits.trend_flip")
 SINGLE_LEG_RULE_SETS: dict[str, tuple[str, ...]] = {
     "*/day_trade": ("exits.day_close", *_UNDERLYING, *_OPTION, *_AFTER, "exits.follow_through"),
@@ -34,7 +36,9 @@ MULTI_LEG_RULE_SETS: dict[str, tuple[str, ...]] = {
     "*/*": (
         "multileg_exit.stop",
         "multileg_exit.time",
+        "multileg_exit.max_hold",  # seed 004: maximum holding period
         "multileg_exit.profit_target",
+        "multileg_exit.trailing",  # seed 004: trailing stop activation
         "multileg_exit.theta",
         "multileg_exit.adjust",
         "multileg_exit.scaling",
@@ -79,7 +83,7 @@ class ExitConfig(BaseModel):
     rolls: bool = True  # act on roll proposals (the single-leg flow rolls a winning long up)
     roll_long_gain: Decimal = Field(Decimal("1.00"), gt=0)
     roll_short_dte: int = Field(21, ge=0)
-    # Seed 003's conditional exits (registered, not in the default rule lists: add them to `rule_sets`).
+    # Seed 003's conditional exits (vol spike and expected move are in the default lists; IV rich is not).
     vol_spike_sigma: float = Field(3.0, gt=0, description="short-window move against, in sigmas of RV")
     expected_move_take: float = Field(0.60, gt=0, le=1, description="of the expected move at entry IV")
     expected_move_max_days: int = Field(14, ge=1, description="horizon cap of the expected move, days")

@@ -127,8 +127,9 @@ class MultiLegExitConfig(BaseModel):
     trail_arm_capture: float = Field(0.30, gt=0, description="capture the peak must reach to arm the trail")
     trail_giveback_capture: float = Field(0.15, gt=0, description="capture given back from the peak: out")
     max_hold_days: int = Field(45, ge=1, description="calendar days held: out")
-    # Executed defensive rolls (seed 003/004): off, an ADJUST stays a proposal for a person.
-    rolls: bool = Field(False, description="execute ADJUST: roll the threatened short (and wing) out")
+    # Executed defensive rolls (seed 003: "roll shorts at 21 DTE if still at risk"): the ADJUST is sent as
+    # one roll order; off, it stays a proposal for a person (the `monitor` verb shows it).
+    rolls: bool = Field(True, description="execute ADJUST: roll the threatened short (and wing) out")
     roll_otm_pct: float = Field(
         0.03, gt=0, lt=1, description="the new short at least this far out of the money"
     )

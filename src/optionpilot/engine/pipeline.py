@@ -110,8 +110,6 @@ class Pipeline:
                 market=market,
                 clock=clock,
                 journal=journal,
-                rules=rules,
-                marker=self.marker,
                 strategies=self.strategies,
                 on_candidates=on_candidates,
             )

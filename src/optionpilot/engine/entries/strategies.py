@@ -1,9 +1,10 @@
 """The second entry source: once a session, scan every underlying, rank strategies, allocate, enter.
 
-Each account allocates what its multi-leg sleeve has room for (see `decisions.budgets`), and every planned
-strategy passes the account's dispatcher (netting, sleeve budget, net Greeks caps) before the desk sends
-it, the same gate the intraday signals pass. Candidates the time exit would close at once are left out
-before allocation, so the plan is only what can be entered.
+Each account allocates what its multi-leg sleeve has room for (see `decisions.budgets`), against the
+desk's entry state (the same screen `execute` applies), and the desk sends each planned strategy through
+the account's dispatcher (netting, sleeve budget, net Greeks caps), the gate the intraday signals pass.
+Candidates the time exit would close at once are left out before allocation. What the plan left out is
+stored as one rejection per rule (with the count and the first reason), so a run says why.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.domain.recommendations import Rejection
 from optionpilot.engine.entries.dispatch import deployed
 from optionpilot.engine.journal import Journal
-from optionpilot.engine.marks import Marker
 from optionpilot.engine.multileg.config import StrategiesConfig
 from optionpilot.engine.multileg.desk import MultiLegDesk, closes_at_once, fill_day
 from optionpilot.engine.multileg.scan import scan_market
-from optionpilot.engine.rules import Rules
 from optionpilot.ports.market_data import MarketData
 
 
@@ -33,16 +32,12 @@ class StrategyEntryStage:
         market: MarketData,
         clock: Clock,
         journal: Journal,
-        rules: Rules,
-        marker: Marker,
         strategies: StrategiesConfig,
         on_candidates: Callable[[Sequence[StrategyCandidate]], None] | None = None,
     ) -> None:
         self.market = market
         self.clock = clock
         self.journal = journal
-        self.rules = rules
-        self.marker = marker
         self.strategies = strategies
         self.on_candidates = on_candidates
         self.candidates_evaluated = 0
@@ -93,6 +88,13 @@ class StrategyEntryStage:
                 vix_regime=result.vix_regime,
                 entry=desk.entry_state(),
             )
+            left_out: dict[str, list[str]] = {}
+            for skipped in plan.skipped:
+                left_out.setdefault(skipped.rule, []).append(f"{skipped.candidate_id}: {skipped.reason}")
+            for rule, whys in sorted(left_out.items()):
+                records.rejections.append(
+                    Rejection(now, "allocation", rule, whys[0], "", account.account_id, {"count": len(whys)})
+                )
             for p in sorted(plan.positions, key=lambda p: -p.priority)[:room]:
                 c = p.candidate
                 d = desk.enter(c, p.lots, reason=p.reason)

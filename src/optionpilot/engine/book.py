@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
@@ -181,7 +180,3 @@ class AccountBook:
             (p.market_value(marks) for p in self.positions.values() if p.status is not PositionStatus.CLOSED),
             start=ZERO,
         )
-
-    def realized_total(self, positions: Iterable[Position] | None = None) -> Decimal:
-        ps = self.positions.values() if positions is None else positions
-        return sum((p.realized_pnl for p in ps), start=ZERO)

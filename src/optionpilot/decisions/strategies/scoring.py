@@ -15,7 +15,6 @@ booster to 0.15); conviction VERY_HIGH >= 80%, HIGH >= 65%, MEDIUM >= 45%, else 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -239,7 +238,3 @@ def rank(
             picked.append(materialize(scan, mb, i, total, conf, conviction_of(conf, cfg.conviction), comps))
     picked.sort(key=lambda c: (-c.score, c.candidate_id))
     return Ranking(scan.prepared.symbol, view, tuple(picked), scan.n_candidates, excluded)
-
-
-def best_by_symbol(rankings: Mapping[str, Ranking]) -> dict[str, StrategyCandidate]:
-    return {s: r.best for s, r in rankings.items() if r.best is not None}

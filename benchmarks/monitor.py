@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
 from decimal import Decimal
+from pathlib import Path
 
 from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.multileg import open_market
@@ -51,9 +53,12 @@ def main() -> None:
             pl.quantity = leg.side.sign * leg.ratio * 2
             pl.avg_price = Decimal("1.00")
         book.add_position(p)
-    journal = Journal(SqlRecorder("sqlite:///:memory:"))
+    # A file, not ":memory:": each pooled connection to an in-memory SQLite is a new, empty database.
+    db = Path(tempfile.mkdtemp()) / "monitor.sqlite"
+    journal = Journal(SqlRecorder(f"sqlite:///{db}"))
     journal.begin(view.clock.now())
-    account = AccountRuntime(aid, "bench", view.market_code, "USD", Decimal(10**9), None, book, _NoOrders())  # type: ignore[arg-type]
+    no_orders = _NoOrders(journal)
+    account = AccountRuntime(aid, "bench", view.market_code, "USD", Decimal(10**9), None, book, no_orders)  # type: ignore[arg-type]
     desk = MultiLegDesk(account, view.market, view.clock, journal, IdMaker("b"), cfg.strategies)
     legs = sum(len(p.legs) for p in book.positions.values())
     times = []
@@ -73,6 +78,9 @@ def main() -> None:
 
 class _NoOrders:
     """The benchmark acts on nothing, so no position has working orders."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal  # where alerts (exit signals) are written
 
     def open_orders(self, position_id: object = None) -> list[object]:
         return []

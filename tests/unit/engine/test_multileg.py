@@ -190,11 +190,13 @@ def test_a_threatened_short_is_rolled_out_and_away_as_one_order_when_rolls_are_o
         d.account.orders.process_events()
 
     threatened()
-    # Off by default: the roll is proposed, nothing is sent.
+    # Rolls off: the roll is only proposed (for a person), nothing is sent.
+    _rules(d, *MultiLegExitConfig().rule_sets["*/*"], rolls=False)
     [row] = d.monitor(act=True)
     assert (row.action.value, row.rule, row.acted) == ("ADJUST", "multileg_exit.adjust", False)
     assert not d.account.orders.open_orders()
 
+    assert MultiLegExitConfig().rolls  # on by default (seed 003: roll shorts at 21 DTE if still at risk)
     _rules(d, *MultiLegExitConfig().rule_sets["*/*"], rolls=True)
     [row] = d.monitor(act=True)
     assert (row.action.value, row.acted) == ("ROLL", True)

@@ -49,10 +49,12 @@ class Budgets:
     @staticmethod
     def of(chosen: Sequence[Pick], alloc: Decimal, cfg: AllocationConfig) -> Budgets:
         """Tiers by conviction, industries by weight among those present; unused shares pass on."""
-        tiers = {e.tier for e in chosen}
+        tiers = sorted({e.tier for e in chosen})
         t_share = {t: cfg.tier_shares[t - 1] for t in (1, 2, 3) if t in tiers}
         t_total = sum(t_share.values()) or 1.0
-        inds = {e.industry for e in chosen}
+        # Sorted: a float sum in set order differs in its last bit from run to run (string hashing is
+        # salted per process), enough to flip a lot at a budget's edge and change the whole plan.
+        inds = sorted({e.industry for e in chosen})
         i_total = sum(cfg.industries[i].weight for i in inds) or 1.0
         position_cap = _share(alloc, cfg.max_position_pct)
         if chosen and min(e.unit for e in chosen) > position_cap:

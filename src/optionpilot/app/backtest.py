@@ -10,6 +10,7 @@ from datetime import timedelta
 from optionpilot.adapters.news.config import MergeConfig, TaggingConfig
 from optionpilot.adapters.news.merged import MergedNewsSource
 from optionpilot.adapters.news.news_file import NewsFileSource
+from optionpilot.adapters.notify.notifier import Notifiers
 from optionpilot.adapters.sim.broker import SimulatedBroker
 from optionpilot.adapters.sim.faults import FaultyBroker
 from optionpilot.adapters.sim.market import SimulatedMarket
@@ -50,6 +51,7 @@ class Backtest:
     runner: Runner
     recorder: Recorder
     ticker: BacktestTicker
+    notifier: Notifiers
 
 
 def rules_from(config: OptionPilotConfig) -> Rules:
@@ -155,6 +157,7 @@ def build_backtest(
     ids = IdMaker(rid)
     market = src.open(clock)
     journal = Journal(rec)
+    notifier = Notifiers.from_config(config.notify, clock)
     accounts: list[AccountRuntime] = []
     for account in config.accounts:
         aid = AccountId(account.name)
@@ -170,7 +173,7 @@ def build_backtest(
         faults = config.broker.faults
         port: Broker = FaultyBroker(broker, faults) if faults.enabled else broker
         book = AccountBook(aid, currency, account.starting_cash, clock.now())
-        orders = OrderManager(aid, port, book, ids, clock, journal)
+        orders = OrderManager(aid, port, book, ids, clock, journal, notifier)
         accounts.append(
             AccountRuntime(
                 aid,
@@ -213,7 +216,7 @@ def build_backtest(
         journal=journal,
         recorder=rec,
     )
-    return Backtest(rid, config, clock, market, accounts, pipeline, runner, rec, ticker)
+    return Backtest(rid, config, clock, market, accounts, pipeline, runner, rec, ticker, notifier)
 
 
 def _candidate_store(rec: Recorder) -> Callable[[Sequence[StrategyCandidate]], None] | None:

@@ -8,6 +8,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from optionpilot.adapters.notify.config import NotifyConfig
 from optionpilot.adapters.sim.broker_config import SimBrokerConfig
 from optionpilot.adapters.sim.market_config import SimMarketConfig
 from optionpilot.core.calendars import Market
@@ -101,6 +102,7 @@ class OptionPilotConfig(_Strict):
     report: ReportConfig = Field(default_factory=ReportConfig)
     live: LiveConfig = Field(default_factory=LiveConfig)
     strategies: StrategiesConfig = Field(default_factory=StrategiesConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
     @model_validator(mode="after")
     def _accounts_unique(self) -> Self:

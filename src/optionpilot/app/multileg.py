@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from optionpilot.adapters.notify.notifier import Notifiers
 from optionpilot.adapters.sim.market import SimulatedMarket
 from optionpilot.adapters.sim.market_config import SimMarketConfig
 from optionpilot.adapters.sim.standing import BrokerStateStore, StandingSimBroker
@@ -186,6 +187,9 @@ class Standing:
 
     def close(self) -> None:
         self.recorder.close()
+        notifier = self.account.orders.notifier
+        if isinstance(notifier, Notifiers):
+            notifier.close()
 
 
 def _account_for(config: OptionPilotConfig, market: Market, name: str | None) -> AccountConfig:
@@ -253,7 +257,8 @@ def open_standing(view: MarketView, db: str, account_name: str | None = None) ->
     journal.begin(view.clock.now())
     if created:
         journal.current.ledger.append(book.deposit)
-    orders = OrderManager(aid, broker, book, ids, view.clock, journal)
+    notifier = Notifiers.from_config(config.notify, view.clock)
+    orders = OrderManager(aid, broker, book, ids, view.clock, journal, notifier)
     orders.restore(
         store.load_orders(rec.engine, run_id, aid), store.stored_executions(rec.engine, run_id, aid)
     )

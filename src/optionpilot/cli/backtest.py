@@ -122,6 +122,8 @@ def backtest(
                 if isinstance(bt.recorder, SqlRecorder):
                     bt.recorder.fail_run(exc)
                 raise
+            finally:
+                bt.notifier.close()  # what is queued for the webhook gets its bounded chance
         elapsed = time.perf_counter() - started
         report_input = report_data(cfg, bt.run_id)
         path = write_report(report_input, Path(cfg.run.out), cfg.report)

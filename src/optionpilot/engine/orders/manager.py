@@ -28,6 +28,7 @@ from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.orders.legged import LeggedOrders
 from optionpilot.ports.broker import Broker, MultiLegStyle
+from optionpilot.ports.notifier import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,10 @@ class OrderManager:
         ids: IdMaker,
         clock: Clock,
         journal: Journal,
+        notifier: Notifier | None = None,
     ) -> None:
         self.account_id = account_id
+        self.notifier = notifier  # incidents (halts, overfills, unknown outcomes) reach a person
         self.broker = broker
         self.book = book
         self.ids = ids
@@ -233,6 +236,9 @@ class OrderManager:
         self.incidents.append(incident)
         self.journal.current.incidents.append(incident)
         log.error("%s", incident.line)
+        if self.notifier is not None:
+            level = "critical" if kind is IncidentKind.RECONCILIATION else "error"
+            self.notifier.notify(level, f"{self.account_id}: {kind.value}", incident.line)
         return incident
 
     def halt(self, reason: str) -> None:

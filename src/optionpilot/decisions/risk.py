@@ -27,6 +27,9 @@ class RiskConfig(BaseModel):
     max_abs_net_delta: float | None = Field(None, gt=0)
     max_abs_net_vega: float | None = Field(None, gt=0)
     allow_stock_fallback: bool = True
+    # The daily loss breaker (issue 17, `decisions.breaker`): of the equity at the session's open.
+    daily_max_loss_pct: Decimal = Field(Decimal("0.03"), gt=0, le=1, description="then closing only")
+    daily_halt_loss_pct: Decimal = Field(Decimal("0.05"), gt=0, le=1, description="then halted")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ class IncidentKind(StrEnum):
     UNKNOWN_OUTCOME = "unknown_outcome"  # a send whose result we had to look up
     RECONCILIATION = "reconciliation"  # the broker and our records differ
     ADOPTED = "adopted"  # a difference we could explain and took over from the broker
+    TRADING_STATE = "trading_state"  # the account's trading state changed (breaker, new session, operator)
 
 
 @dataclass(frozen=True, slots=True)

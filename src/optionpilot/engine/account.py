@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from optionpilot.core.calendars import Market
 from optionpilot.core.ids import AccountId
+from optionpilot.decisions.breaker import TradingState
 from optionpilot.decisions.budgets import SleeveConfig
 from optionpilot.decisions.kelly import ClosedTrade
 from optionpilot.engine.book import AccountBook
@@ -29,3 +30,7 @@ class AccountRuntime:
     allow_short_stock: bool = False
     # Each sleeve's share of equity (day / swing / multileg): the dispatcher holds every entry to it.
     sleeves: SleeveConfig = field(default_factory=SleeveConfig)
+    # The trading state (ACTIVE / REDUCING / HALTED) and why; the equity the day's loss is measured from.
+    state: TradingState = TradingState.ACTIVE
+    state_reason: str = ""
+    day_start_equity: Decimal | None = None

@@ -166,6 +166,16 @@ class AccountBook:
             )
         return entries, events
 
+    def entry_failed(self, position_id: PositionId, reason: str, now: datetime) -> PositionEvent | None:
+        """An entry that ended with nothing filled: its position closes, empty, with the reason."""
+        position = self.positions[position_id]
+        if not (position.is_flat and position.status is PositionStatus.OPENING):
+            return None
+        position.status = PositionStatus.CLOSED
+        position.closed_at = now
+        position.exit_reason = reason
+        return PositionEvent(now, position_id, self.account_id, PositionEventKind.ENTRY_FAILED, reason)
+
     def holdings(self) -> dict[str, int]:
         """Net signed quantity per instrument key across open positions."""
         out: dict[str, int] = {}

@@ -14,13 +14,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Literal
 
 from optionpilot.core.clock import Clock
 from optionpilot.core.ids import IdMaker
 from optionpilot.core.money import ZERO
+from optionpilot.decisions.breaker import TradingState, daily_loss_state
 from optionpilot.decisions.kelly import ClosedTrade
 from optionpilot.decisions.strategies.candidates import StrategyCandidate
+from optionpilot.domain.incidents import IncidentKind
 from optionpilot.domain.market import NewsItem
 from optionpilot.domain.positions import PositionEventKind
 from optionpilot.engine.account import AccountRuntime
@@ -132,6 +135,8 @@ class Pipeline:
             self._expire_entries(tick, account)
         for desk in self.desks:
             desk.offset_expired()
+        if tick.is_first:
+            self._open_day(tick.now)
         main = "main" in self.flows
         if main:
             if tick.is_first:
@@ -317,12 +322,42 @@ class Pipeline:
             and minutes_left >= cfg.entry_cutoff_minutes
         )
 
+    def _open_day(self, now: datetime) -> None:
+        """The day's loss is measured from here; a REDUCING the breaker set yesterday is lifted."""
+        for account in self.accounts:
+            positions = account.book.open_positions()
+            account.day_start_equity = account.book.equity(self.marker.marks(positions))
+            if account.state is TradingState.REDUCING:
+                self._set_state(account, TradingState.ACTIVE, "a new session: the daily loss limit is reset")
+
+    def _breaker(self, account: AccountRuntime, equity: Decimal) -> None:
+        if account.day_start_equity is None:
+            return
+        risk = self.rules.risk
+        d = daily_loss_state(
+            account.day_start_equity,
+            equity,
+            account.state,
+            max_loss_pct=risk.daily_max_loss_pct,
+            halt_loss_pct=risk.daily_halt_loss_pct,
+        )
+        if d.value is not None and d.value is not account.state:
+            self._set_state(account, d.value, f"{d.rule}: {d.reason}")
+
+    def _set_state(self, account: AccountRuntime, state: TradingState, reason: str) -> None:
+        before = account.state
+        account.state, account.state_reason = state, reason
+        account.orders.record_incident(
+            IncidentKind.TRADING_STATE, f"{before.value} -> {state.value}: {reason}"
+        )
+
     def _mark(self, now: datetime) -> None:
         for account in self.accounts:
             positions = account.book.open_positions()
             marks = self.marker.marks(positions)
             greeks = self.marker.greeks(positions, marks, now)
             equity = account.book.equity(marks)
+            self._breaker(account, equity)
             self.journal.current.equity.append(
                 EquityPoint(
                     account_id=account.account_id,

@@ -19,6 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from optionpilot.core.money import ZERO, cents
+from optionpilot.decisions.breaker import entry_allowed
 from optionpilot.decisions.budgets import Sleeve, check_sleeve, sleeve_for_style
 from optionpilot.decisions.netting import opposite_side
 from optionpilot.decisions.risk import PortfolioState, RiskConfig, check_net_greeks, check_risk
@@ -143,6 +144,9 @@ class AccountDispatcher:
     ) -> Decision[Decimal]:
         """Netting, then the sleeve's budget, then the account's limits; yes with the sleeve's room left."""
         positions = self.account.book.open_positions()
+        trading = entry_allowed(self.account.state, self.account.state_reason)
+        if not trading.ok:
+            return Decision.no(trading.reason, trading.rule)
         if self.account.orders.halted is not None:
             # Said first: a halted account's buying power (e.g. after a tampered broker) means nothing.
             return Decision.no(f"account halted: {self.account.orders.halted}", "dispatch.halted")

@@ -22,8 +22,7 @@ from optionpilot.core.ids import AccountId, BrokerOrderId, ClientOrderId, Execut
 from optionpilot.domain.fills import ExpirySettlement, Fill, OrderUpdate, QuoteHold
 from optionpilot.domain.incidents import Incident, IncidentKind
 from optionpilot.domain.orders import Order, OrderLeg, OrderStatus, OrderType, TimeInForce
-from optionpilot.domain.positions import PositionEventKind, PositionStatus
-from optionpilot.domain.recommendations import PositionEvent, Rejection
+from optionpilot.domain.recommendations import Rejection
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.orders.legged import LeggedOrders
@@ -31,6 +30,7 @@ from optionpilot.ports.broker import Broker, MultiLegStyle
 from optionpilot.ports.notifier import Notifier
 
 log = logging.getLogger(__name__)
+_CRITICAL = (IncidentKind.RECONCILIATION, IncidentKind.TRADING_STATE)  # alerts a person must see now
 
 
 class OrderManager:
@@ -231,13 +231,17 @@ class OrderManager:
         )
         self._adopt(seen)
 
+    def record_incident(self, kind: IncidentKind, detail: str) -> Incident:
+        """An event of the account an operator must hear of (stored, logged, sent to the notifier)."""
+        return self._incident(kind, detail)
+
     def _incident(self, kind: IncidentKind, detail: str, cid: ClientOrderId | None = None) -> Incident:
         incident = Incident(self.clock.now(), self.account_id, kind, detail, cid)
         self.incidents.append(incident)
         self.journal.current.incidents.append(incident)
         log.error("%s", incident.line)
         if self.notifier is not None:
-            level = "critical" if kind is IncidentKind.RECONCILIATION else "error"
+            level = "critical" if kind in _CRITICAL else "error"
             self.notifier.notify(level, f"{self.account_id}: {kind.value}", incident.line)
         return incident
 
@@ -393,19 +397,10 @@ class OrderManager:
     def _entry_failed(self, order: Order) -> None:
         if order.position_id is None:
             return
-        position = self.book.positions[order.position_id]
-        if position.is_flat and position.status is PositionStatus.OPENING:
-            position.status = PositionStatus.CLOSED
-            position.closed_at = self.clock.now()
-            why = self._cancel_reasons.get(order.client_order_id, order.status_reason)
-            position.exit_reason = f"entry {order.status.value}: {why}"
-            self.journal.current.positions.append(position)
-            self.journal.current.position_events.append(
-                PositionEvent(
-                    self.clock.now(),
-                    position.position_id,
-                    self.account_id,
-                    PositionEventKind.ENTRY_FAILED,
-                    position.exit_reason,
-                )
-            )
+        why = self._cancel_reasons.get(order.client_order_id, order.status_reason)
+        event = self.book.entry_failed(
+            order.position_id, f"entry {order.status.value}: {why}", self.clock.now()
+        )
+        if event is not None:
+            self.journal.current.positions.append(self.book.positions[order.position_id])
+            self.journal.current.position_events.append(event)

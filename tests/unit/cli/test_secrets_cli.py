@@ -27,6 +27,7 @@ def test_config_show_masks_the_database_password(monkeypatch: pytest.MonkeyPatch
 def test_every_secret_field_is_found() -> None:
     assert {".".join(p) for p in secret_fields(OptionPilotConfig)} == {
         "live.alpaca_key_id", "live.alpaca_secret_key", "live.dhan_client_id", "live.dhan_access_token",
+        "notify.webhook_url",  # a chat webhook's URL carries its token
     }  # fmt: skip
 
 

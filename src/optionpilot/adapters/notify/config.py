@@ -16,7 +16,9 @@ class NotifyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # A chat webhook's URL carries its token, so it is a secret: masked in `config show`, never logged.
-    webhook_url: SecretStr = Field(SecretStr(""), description="JSON POST with a Slack-compatible `text`")
+    webhook_url: SecretStr = Field(
+        SecretStr(""), description="JSON POST, Slack-compatible; from OPTIONPILOT_NOTIFY__WEBHOOK_URL only"
+    )
     log_file: Path | None = Field(None, description="alerts appended as JSON lines")
     min_level: Level = Field("warning", description="alerts below this level are not sent")
     timeout_s: float = Field(5.0, gt=0, le=60)

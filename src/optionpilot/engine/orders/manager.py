@@ -239,7 +239,8 @@ class OrderManager:
         incident = Incident(self.clock.now(), self.account_id, kind, detail, cid)
         self.incidents.append(incident)
         self.journal.current.incidents.append(incident)
-        log.error("%s", incident.line)
+        # A breaker's state change is expected behaviour, said plainly; the others are faults.
+        log.log(logging.WARNING if kind is IncidentKind.TRADING_STATE else logging.ERROR, "%s", incident.line)
         if self.notifier is not None:
             level = "critical" if kind in _CRITICAL else "error"
             self.notifier.notify(level, f"{self.account_id}: {kind.value}", incident.line)

@@ -28,7 +28,7 @@ from optionpilot.domain.orders import OrderLeg
 from optionpilot.domain.positions import Position
 from optionpilot.domain.recommendations import Decision
 from optionpilot.engine.account import AccountRuntime
-from optionpilot.engine.marks import Marker, PortfolioGreeks
+from optionpilot.engine.marks import Marker, PortfolioGreeks, units_of
 
 SLEEVE = "sleeve"
 CAPITAL = "capital"  # meta: the capital an entry was admitted with, in currency
@@ -50,23 +50,15 @@ def at_work(position: Position) -> Decimal:
     if sleeve_of(position) == "multileg":
         unit = position.meta.get(CAPITAL_UNIT)
         if unit:
-            return Decimal(unit) * _units(position)
+            # Until the entry fills, the units it was admitted for.
+            units = int(position.meta.get("units", "0")) if position.is_flat else units_of(position)
+            return Decimal(unit) * units
         return abs(position.cost_basis())
     basis = position.cost_basis()
     if position.is_flat and CAPITAL in position.meta:
         return Decimal(position.meta[CAPITAL])  # admitted, not filled yet
     stock = position.strategy_type.startswith(("stock/", "short_stock/"))
     return abs(basis) if stock else max(basis, ZERO)
-
-
-def _units(p: Position) -> int:
-    ratio = int(p.meta.get("unit_ratio", "1")) or 1
-    leg = p.legs.get(p.meta.get("unit_leg", ""))
-    if leg is not None and leg.quantity:
-        return abs(leg.quantity) // ratio
-    if p.is_flat:
-        return int(p.meta.get("units", "0"))  # admitted, not filled yet
-    return max(abs(lg.quantity) for lg in p.legs.values() if lg.quantity)
 
 
 def deployed(positions: Sequence[Position], sleeve: Sleeve | None = None) -> Decimal:

@@ -3,7 +3,7 @@
 Each account allocates what its multi-leg sleeve has room for (see `decisions.budgets`), against the
 desk's entry state (the same screen `execute` applies), and the desk sends each planned strategy through
 the account's dispatcher (netting, sleeve budget, net Greeks caps), the gate the intraday signals pass.
-Candidates the time exit would close at once are left out before allocation. What the plan left out is
+What the plan left out (the time exit included) is
 stored as one rejection per rule (with the count and the first reason), so a run says why.
 """
 
@@ -20,7 +20,7 @@ from optionpilot.domain.recommendations import Rejection
 from optionpilot.engine.entries.dispatch import deployed
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.multileg.config import StrategiesConfig
-from optionpilot.engine.multileg.desk import MultiLegDesk, closes_at_once, fill_day
+from optionpilot.engine.multileg.desk import MultiLegDesk
 from optionpilot.engine.multileg.scan import scan_market
 from optionpilot.ports.market_data import MarketData
 
@@ -52,13 +52,8 @@ class StrategyEntryStage:
             records.rejections.append(Rejection(now, "scan", "multileg.scan.data", why, symbol))
         if self.on_candidates is not None:
             self.on_candidates([c for r in result.rankings.values() for c in r.candidates])
-        fills = fill_day(self.market, now)
-        ranked = [
-            c
-            for r in result.rankings.values()
-            for c in r.candidates
-            if not closes_at_once(c, self.strategies.exits, fills)
-        ]
+        # The allocator screens each against the desk's entry state (time exit on the fill day included).
+        ranked = [c for r in result.rankings.values() for c in r.candidates]
         if not ranked:
             return
         for desk in desks:

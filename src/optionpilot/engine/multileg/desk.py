@@ -19,17 +19,12 @@ from optionpilot.core.clock import Clock
 from optionpilot.core.errors import DataError, LookAheadError
 from optionpilot.core.ids import IdMaker
 from optionpilot.core.money import ZERO
-from optionpilot.decisions.exits import (
-    MultiLegExitConfig,
-)
 from optionpilot.decisions.risk import RiskConfig
 from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.decisions.strategies.screens import (
     NO_QUOTE,
     EntryState,
-    dte_when_filled,
     screen_entry,
-    time_exit_dte,
 )
 from optionpilot.domain.instruments import Stock
 from optionpilot.domain.orders import OrderLeg, OrderType
@@ -67,7 +62,6 @@ __all__ = [
     "MonitorRow",
     "MultiLegDesk",
     "broken_because",
-    "closes_at_once",
     "entry_shape",
     "fill_day",
     "natural_price",
@@ -91,18 +85,6 @@ def strategy_meta(candidate: StrategyCandidate, lots: int) -> dict[str, str]:
         SLEEVE: "multileg",
         CAPITAL_UNIT: str(candidate.margin),
     }
-
-
-def closes_at_once(
-    candidate: StrategyCandidate, config: MultiLegExitConfig, fill_day: date | None = None
-) -> bool:
-    """True when the time exit would close the strategy on its first look (see `screens`).
-
-    `fill_day` is the session the entry can fill in (the next one when it is sent after the close, as at
-    the one look of end-of-day data): the DTE that counts is the one it will have when held.
-    """
-    limit = time_exit_dte(candidate, config.dte_exit_short_premium, config.dte_exit_other)
-    return dte_when_filled(candidate, fill_day) <= limit
 
 
 def fill_day(market: MarketData, now: datetime) -> date:

@@ -39,6 +39,8 @@ from optionpilot.ports.news import NewsSource
 from optionpilot.ports.recorder import Recorder, RunInfo
 from optionpilot.signals.classifier import load_sentiment_model
 
+_PREFIX = {"backtest": "bt", "sim": "run-sim"}
+
 
 @dataclass(slots=True)
 class Backtest:
@@ -73,10 +75,10 @@ def rules_from(config: OptionPilotConfig) -> Rules:
     )
 
 
-def run_id_for(config: OptionPilotConfig, flows: Collection[Flow] = FLOWS) -> str:
+def run_id_for(config: OptionPilotConfig, flows: Collection[Flow] = FLOWS, prefix: str = "bt") -> str:
     """Stable for the same seed, market window, accounts and flows, so reruns are easy to compare."""
     m = config.market
-    return f"bt-s{config.run.seed}-{m.end:%Y%m%d}-{m.sessions}d-{len(m.profiles)}u{_flow_suffix(flows)}"
+    return f"{prefix}-s{config.run.seed}-{m.end:%Y%m%d}-{m.sessions}d-{len(m.profiles)}u{_flow_suffix(flows)}"
 
 
 def _flow_suffix(flows: Collection[Flow]) -> str:
@@ -114,11 +116,15 @@ def build_backtest(
     recorder: Recorder | None = None,
     run_id: str | None = None,
     flows: Collection[Flow] = FLOWS,
+    mode: str = "backtest",
 ) -> Backtest:
     """A backtest of `flows` (both by default) on every configured account.
 
-    Minute data is looked at every minute; with the multi-leg flow alone, every `strategies.flow
-    .step_minutes` (it needs no minute features). End-of-day data: one look a session, as the source says.
+    `mode` names the run: "backtest", or "sim" for `optionpilot run --broker sim` (the same wiring, paced
+    and under the operator's controls: `app.run_loop`).
+
+        Minute data is looked at every minute; with the multi-leg flow alone, every `strategies.flow
+        .step_minutes` (it needs no minute features). End-of-day data: one look a session, as the source says.
     """
     src = source or simulator_source(config)
     if set(flows) == {"multileg"} and src.step_minutes == 1:
@@ -144,8 +150,12 @@ def build_backtest(
     currency = MARKETS[src.market].currency
     info = RunInfo(
         run_id=run_id
-        or (run_id_for(config, flows) if source is None else f"bt-{src.label}{_flow_suffix(flows)}"),
-        mode="backtest",
+        or (
+            run_id_for(config, flows, _PREFIX.get(mode, mode))
+            if source is None
+            else f"bt-{src.label}{_flow_suffix(flows)}"
+        ),
+        mode=mode,
         started_at=clock.now(),
         seed=config.run.seed,
         config_json=json.dumps(masked_dump(config), default=str),
@@ -200,7 +210,7 @@ def build_backtest(
         ),
         history=SqlTradeHistory(rec.engine) if isinstance(rec, SqlRecorder) else None,
         run_id=rid,
-        mode="backtest",
+        mode=mode,
         flows=flows,
         clock=clock,
         strategies=config.strategies,

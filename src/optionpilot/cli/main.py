@@ -11,6 +11,7 @@ from optionpilot.cli.chain import app as chain_app
 from optionpilot.cli.config_cmd import app as config_app
 from optionpilot.cli.data import app as data_app
 from optionpilot.cli.iv import iv_app
+from optionpilot.cli.operate import close, kill, resume, run, status
 from optionpilot.cli.runs import app as runs_app
 from optionpilot.cli.sentiment import app as sentiment_app
 from optionpilot.cli.strategies import app as strategies_app
@@ -23,6 +24,11 @@ app = typer.Typer(
     help="OptionPilot: automated options trading. The default mode is simulation.",
 )
 app.command("backtest")(backtest)
+app.command("run")(run)
+app.command("status")(status)
+app.command("kill")(kill)
+app.command("resume")(resume)
+app.command("close")(close)
 
 
 @app.callback()

@@ -23,10 +23,11 @@ from optionpilot.core.money import ZERO
 from optionpilot.decisions.breaker import TradingState, daily_loss_state
 from optionpilot.decisions.kelly import ClosedTrade
 from optionpilot.decisions.strategies.candidates import StrategyCandidate
-from optionpilot.domain.incidents import IncidentKind
 from optionpilot.domain.market import NewsItem
 from optionpilot.domain.positions import PositionEventKind
 from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.controls.operator import OperatorControls
+from optionpilot.engine.controls.state import change_state
 from optionpilot.engine.entries.dispatch import sleeve_of
 from optionpilot.engine.entries.signals import EntryStage
 from optionpilot.engine.entries.strategies import StrategyEntryStage
@@ -96,6 +97,8 @@ class Pipeline:
         self._history_loaded = False
         self._kelly_rows: dict[tuple[str, str], int] = {}  # (account, position) -> index in closed_trades
         self.flows = frozenset(flows)
+        # The operator's controls (kill, resume, close, stored states) where a run has them (`run`).
+        self.controls: OperatorControls | None = None
         unknown = self.flows - set(FLOWS)
         if not self.flows or unknown:
             raise ValueError(f"flows {sorted(flows)}: choose from {list(FLOWS)}")
@@ -137,6 +140,8 @@ class Pipeline:
             desk.offset_expired()
         if tick.is_first:
             self._open_day(tick.now)
+        if self.controls is not None:
+            self.controls.on_tick(tick.now)
         main = "main" in self.flows
         if main:
             if tick.is_first:
@@ -328,9 +333,11 @@ class Pipeline:
             positions = account.book.open_positions()
             account.day_start_equity = account.book.equity(self.marker.marks(positions))
             if account.state is TradingState.REDUCING:
-                self._set_state(account, TradingState.ACTIVE, "a new session: the daily loss limit is reset")
+                self._set_state(
+                    account, TradingState.ACTIVE, "a new session: the daily loss limit is reset", now
+                )
 
-    def _breaker(self, account: AccountRuntime, equity: Decimal) -> None:
+    def _breaker(self, account: AccountRuntime, equity: Decimal, now: datetime) -> None:
         if account.day_start_equity is None:
             return
         risk = self.rules.risk
@@ -342,14 +349,11 @@ class Pipeline:
             halt_loss_pct=risk.daily_halt_loss_pct,
         )
         if d.value is not None and d.value is not account.state:
-            self._set_state(account, d.value, f"{d.rule}: {d.reason}")
+            self._set_state(account, d.value, f"{d.rule}: {d.reason}", now)
 
-    def _set_state(self, account: AccountRuntime, state: TradingState, reason: str) -> None:
-        before = account.state
-        account.state, account.state_reason = state, reason
-        account.orders.record_incident(
-            IncidentKind.TRADING_STATE, f"{before.value} -> {state.value}: {reason}"
-        )
+    def _set_state(self, account: AccountRuntime, state: TradingState, reason: str, now: datetime) -> None:
+        listener = self.controls.persist if self.controls is not None else None
+        change_state(account, state, reason, now, listener=listener)
 
     def _mark(self, now: datetime) -> None:
         for account in self.accounts:
@@ -357,7 +361,7 @@ class Pipeline:
             marks = self.marker.marks(positions)
             greeks = self.marker.greeks(positions, marks, now)
             equity = account.book.equity(marks)
-            self._breaker(account, equity)
+            self._breaker(account, equity, now)
             self.journal.current.equity.append(
                 EquityPoint(
                     account_id=account.account_id,

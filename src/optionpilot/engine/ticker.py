@@ -43,6 +43,10 @@ class BacktestTicker:
         self._step = step_minutes
 
     @property
+    def step_minutes(self) -> int:
+        return self._step
+
+    @property
     def sessions(self) -> list[Session]:
         return list(self._sessions)
 

@@ -397,3 +397,47 @@ allocations = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.UniqueConstraint("run_id", "plan_id", "candidate_id"),
 )
+
+# -- operator controls (issue 17): kept per account name, across runs ----------------------------------------
+
+# The trading state of each account (active / reducing / halted), whoever set it: a rule or the operator.
+# Not per run: a restarted `run` (or a standing account's verb) keeps the state it finds here.
+account_states = sa.Table(
+    "account_states",
+    metadata,
+    sa.Column("account", sa.String(128), primary_key=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("changed_by", sa.String(16), nullable=False),  # rule | operator
+    sa.Column("changed_at", UtcDateTime(), nullable=False),
+    sa.Column("run_id", sa.String(64)),  # the run whose rule set it; null for the operator
+)
+
+# What the operator asked of a running `run` (kill, resume, close): the run takes each command meant for
+# it (run_id, account), carries it out and writes the outcome; the command line waits for it.
+operator_commands = sa.Table(
+    "operator_commands",
+    metadata,
+    _id(),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("account", sa.String(128), nullable=False),
+    sa.Column("verb", sa.String(16), nullable=False),
+    sa.Column("position_id", sa.String(96)),
+    sa.Column("quantity", sa.Integer),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | working | done | failed
+    sa.Column("result", sa.Text),
+    sa.Column("updated_at", UtcDateTime()),
+    sa.Index(None, "run_id", "status"),
+)
+
+# A running run's health, replaced as it goes: when it last had market data and heard from its broker, its
+# errors and refusals in the last hour; `status` shows it. Times are the run's clock.
+run_health = sa.Table(
+    "run_health",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("health_json", sa.Text, nullable=False),
+)

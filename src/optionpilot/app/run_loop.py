@@ -1,0 +1,132 @@
+"""`optionpilot run --broker sim`: the long-running loop on the simulated broker and an accelerated clock.
+
+It is the backtest's wiring (`build_backtest`, mode "sim") driven at a pace a person can follow (`speed`
+simulated minutes per real second; 0 runs flat out) and under the operator's controls: every tick is
+committed on its own (so `status` sees it at once), the stored trading state of each account is taken at
+the start (a restarted run keeps a halt), and the database is polled every `poll_s` real seconds for the
+operator's commands (`kill`, `resume`, `close`), so `kill` is obeyed within a poll and a tick.
+
+The pace uses the monotonic clock: a duration, not the time of day, which the simulated clock keeps.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass
+
+from optionpilot.app.backtest import Backtest, build_backtest
+from optionpilot.app.config import OptionPilotConfig
+from optionpilot.core.errors import ConfigError
+from optionpilot.engine.controls.operator import OperatorControls
+from optionpilot.engine.pipeline import FLOWS, Flow
+from optionpilot.engine.ticker import Tick, Ticker
+from optionpilot.persistence.controls import SqlControlStore
+from optionpilot.persistence.database import DatabaseConfig
+from optionpilot.persistence.recorder import SqlRecorder
+
+
+class PacedTicker:
+    """The ticks of `inner`, each released `seconds_per_tick` after the one before (0: at once)."""
+
+    def __init__(
+        self,
+        inner: Ticker,
+        seconds_per_tick: float,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.inner = inner
+        self.seconds_per_tick = seconds_per_tick
+        self._sleep = sleep
+        self._monotonic = monotonic
+
+    @property
+    def total(self) -> int:
+        return self.inner.total
+
+    def __iter__(self) -> Iterator[Tick]:
+        due = self._monotonic()
+        for tick in self.inner:
+            wait = due - self._monotonic()
+            if wait > 0:
+                self._sleep(wait)
+            due = max(due, self._monotonic()) + self.seconds_per_tick
+            yield tick
+
+
+class PollTimer:
+    """True at most once every `every_s` real seconds (always true with 0)."""
+
+    def __init__(self, every_s: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.every_s = every_s
+        self._monotonic = monotonic
+        self._last: float | None = None
+
+    def __call__(self) -> bool:
+        now = self._monotonic()
+        if self._last is None or now - self._last >= self.every_s:
+            self._last = now
+            return True
+        return False
+
+
+@dataclass(slots=True)
+class SimRun:
+    bt: Backtest
+    controls: OperatorControls
+    store: SqlControlStore
+
+    @property
+    def run_id(self) -> str:
+        return self.bt.run_id
+
+
+def build_sim_run(
+    config: OptionPilotConfig,
+    *,
+    speed: float,
+    poll_s: float = 0.5,
+    flows: Collection[Flow] = FLOWS,
+) -> SimRun:
+    """The run, its accounts in the state stored for them, its controls attached to the pipeline."""
+    if speed < 0:
+        raise ConfigError(f"--speed {speed}: simulated minutes per second cannot be negative")
+    recorder = SqlRecorder(config.run.db, DatabaseConfig(url=config.run.db, ticks_per_transaction=1))
+    bt = build_backtest(config, recorder=recorder, flows=flows, mode="sim")
+    store = SqlControlStore(recorder.engine)
+    bt.runner.ticker = PacedTicker(bt.ticker, bt.ticker.step_minutes / speed if speed > 0 else 0.0)
+    pipeline = bt.pipeline
+    controls = OperatorControls(
+        bt.run_id,
+        bt.accounts,
+        bt.market,
+        pipeline.marker,
+        store,
+        health=lambda: _health(bt),
+        poll_due=PollTimer(poll_s),
+    )
+    controls.load(bt.clock.now())
+    pipeline.controls = controls
+    return SimRun(bt, controls, store)
+
+
+def _health(bt: Backtest) -> Mapping[str, object]:
+    """What `status` shows of a running run (the run's clock)."""
+    now = bt.clock.now()
+    return {
+        "clock": now.isoformat(),
+        "bar_events": bt.pipeline.bar_events,
+        "accounts": {
+            a.name: {
+                "state": a.state.value,
+                "state_reason": a.state_reason,
+                "open_orders": len(a.orders.open_orders()),
+                "open_positions": sum(1 for p in a.book.open_positions() if not p.is_flat),
+                "day_start_equity": None if a.day_start_equity is None else str(a.day_start_equity),
+                "halted": a.orders.halted,
+            }
+            for a in bt.accounts
+        },
+    }

@@ -1,0 +1,1 @@
+"""Operator controls: trading state changes, kill, resume and closing by hand (issue 17)."""

@@ -173,7 +173,9 @@ class Flattener:
                 # No market order on no quote either: a price no one shows is not a price.
                 job.waiting = "a leg has no two-sided quote: waiting for one"
                 return
-            priced.append((legs, qty, None if use_market else self._limit(legs, natural, job.attempts)))
+            sale = len(legs) == 1 and legs[0].side is Side.SELL
+            limit = marketable_limit(natural, job.attempts, self.config.aggression, sale_alone=sale)
+            priced.append((legs, qty, None if use_market else limit))
         job.attempts += 1
         job.waiting = ""
         job.sent_at = now
@@ -188,23 +190,23 @@ class Flattener:
             PositionEvent(now, position.position_id, position.account_id, PositionEventKind.EXIT_SIGNAL,
                           f"{text} (attempt {job.attempts}{', market' if use_market else ''})", units)
         )  # fmt: skip
-        for legs, qty, limit in priced:
+        for legs, qty, price in priced:
             order = self.account.orders.place(
                 legs,
                 qty,
                 position_id=position.position_id,
                 purpose="exit" if full else "partial_exit",
                 reason=text,
-                order_type=OrderType.MARKET if limit is None else OrderType.LIMIT,
-                limit_price=limit,
+                order_type=OrderType.MARKET if price is None else OrderType.LIMIT,
+                limit_price=price,
             )
             job.orders.append(order.client_order_id)
 
-    def _limit(self, legs: list[OrderLeg], natural: Decimal, attempt: int) -> Decimal:
-        """The natural price plus `aggression` per attempt made (a higher limit always gives more: a debit
-        paid or a credit given up), on the cent; a sale alone never asks to pay."""
-        step = max(abs(natural) * self.config.aggression, CENT)
-        price = (natural + step * attempt).quantize(CENT, rounding=ROUND_CEILING)
-        if len(legs) == 1 and legs[0].side is Side.SELL:
-            price = min(price, -CENT)
-        return price
+
+def marketable_limit(natural: Decimal, attempt: int, aggression: Decimal, *, sale_alone: bool) -> Decimal:
+    """The natural price (per share, + a debit, - a credit) plus `aggression` of it (at least a cent) per
+    attempt made: a higher limit always gives more (a debit paid or a credit given up). On the cent, rounded
+    up (towards giving); a sale alone never asks to pay."""
+    step = max(abs(natural) * aggression, CENT)
+    price = (natural + step * attempt).quantize(CENT, rounding=ROUND_CEILING)
+    return min(price, -CENT) if sale_alone else price

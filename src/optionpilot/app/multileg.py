@@ -48,6 +48,7 @@ from optionpilot.engine.orders.reconciliation import ReconciliationReport, recon
 from optionpilot.engine.orders.settle import work_then_cancel
 from optionpilot.persistence import strategy_store as store
 from optionpilot.persistence.candidate_codec import candidate_record
+from optionpilot.persistence.controls import SqlControlStore
 from optionpilot.persistence.database import DatabaseConfig
 from optionpilot.persistence.scan_records import IvPoint
 from optionpilot.persistence.strategy_store import StandingRecorder
@@ -266,6 +267,10 @@ def open_standing(view: MarketView, db: str, account_name: str | None = None) ->
         aid, acct.name, view.market_code, currency, acct.starting_cash, broker, book, orders,
         sleeves=acct.sleeves,
     )  # fmt: skip
+    stored = SqlControlStore(rec.engine).states([acct.name]).get(acct.name)
+    if stored is not None:
+        # The operator's halt (or a rule's) holds for the verbs too: `execute` enters nothing until resume.
+        account.state, account.state_reason = stored.state, stored.reason
     start = reconcile(book, broker, orders=orders)
     if not start.ok:
         # Fail closed: the account refuses new orders (its incident is stored), the command carries on.

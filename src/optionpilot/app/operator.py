@@ -15,6 +15,8 @@ from decimal import Decimal
 from sqlalchemy.engine import Engine
 
 from optionpilot.app.config import OptionPilotConfig
+from optionpilot.app.standing_controls import flatten_standing
+from optionpilot.core.calendars import Market
 from optionpilot.core.clock import Clock, LiveClock
 from optionpilot.core.errors import ConfigError
 from optionpilot.core.money import cents
@@ -151,7 +153,25 @@ class Operator:
         text = f"operator.kill: {reason}"
         for name in names:
             self.store.set_state(StoredState(name, TradingState.HALTED, text, ChangedBy.OPERATOR, now))
-        return self._send(Verb.KILL, names, text, wait_s)
+        outcomes = self._send(Verb.KILL, names, text, wait_s)
+        for run in operated_runs(self.engine, running_only=False):
+            if run.mode != "standing":
+                continue
+            for account_id, name in run.accounts:
+                if name in names and account_row(self.engine, run.run_id, account_id).open_positions:
+                    outcomes.append(self._standing(run.run_id, name, Verb.KILL, text))
+        return outcomes
+
+    def _standing(
+        self, run_id: str, name: str, verb: Verb, reason: str, position_id: str | None = None,
+        quantity: int | None = None,
+    ) -> Outcome:  # fmt: skip
+        """Carried out here: no process runs a standing account between its verbs."""
+        market = Market(run_id.split("-")[1].upper())
+        rule = f"operator.{verb.value}"
+        ok, text = flatten_standing(self.config, self.config.run.db, market, name, reason, rule=rule,
+                                    position_id=position_id, quantity=quantity)  # fmt: skip
+        return Outcome(name, run_id, verb.value, "done" if ok else "failed", text)
 
     def resume(self, account: str, reason: str, wait_s: float) -> list[Outcome]:
         names = self._named(account)
@@ -167,17 +187,19 @@ class Operator:
         run_id, account_id, status = owner
         if status not in ("open", "closing"):
             raise ConfigError(f"position {position_id}: it is {status}")
-        runs = {r.run_id: r for r in operated_runs(self.engine, running_only=True)}
+        runs = {r.run_id: r for r in operated_runs(self.engine, running_only=False)}
         run = runs.get(run_id)
-        if run is None:
+        text = f"operator.close: {reason}"
+        if run is not None and run.mode == "standing":
+            name = next((n for aid, n in run.accounts if aid == account_id), account_id)
+            return [self._standing(run_id, name, Verb.CLOSE, text, position_id, quantity)]
+        if run is None or run.status != "running":
             raise ConfigError(
                 f"position {position_id} belongs to run {run_id}, which is not running: only a running run "
                 "can close it (start it again, or for a standing account use `monitor`)"
             )
         name = next((n for aid, n in run.accounts if aid == account_id), account_id)
-        command = OperatorCommand(
-            0, run_id, name, Verb.CLOSE, f"operator.close: {reason}", self.clock.now(), position_id, quantity
-        )
+        command = OperatorCommand(0, run_id, name, Verb.CLOSE, text, self.clock.now(), position_id, quantity)
         return self._wait([self.store.request(command)], wait_s)
 
     def _send(self, verb: Verb, names: Sequence[str], reason: str, wait_s: float) -> list[Outcome]:

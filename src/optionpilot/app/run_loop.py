@@ -90,7 +90,8 @@ def build_sim_run(
     poll_s: float = 0.5,
     flows: Collection[Flow] = FLOWS,
 ) -> SimRun:
-    """The run, its accounts in the state stored for them, its controls attached to the pipeline."""
+    """The run with its controls attached to the pipeline (which gives each account its stored state at
+    the first tick)."""
     if speed < 0:
         raise ConfigError(f"--speed {speed}: simulated minutes per second cannot be negative")
     recorder = SqlRecorder(config.run.db, DatabaseConfig(url=config.run.db, ticks_per_transaction=1))
@@ -107,7 +108,6 @@ def build_sim_run(
         health=lambda: _health(bt),
         poll_due=PollTimer(poll_s),
     )
-    controls.load(bt.clock.now())
     pipeline.controls = controls
     return SimRun(bt, controls, store)
 

@@ -133,6 +133,9 @@ class Pipeline:
     def on_tick(self, tick: Tick) -> None:
         if not self._history_loaded:
             self._load_history(tick.now)
+            if self.controls is not None:
+                # Before the day opens: a REDUCING kept from an earlier session is lifted by `_open_day`.
+                self.controls.load(tick.now)
         for account in self.accounts:
             self._poll(account)
             self._expire_entries(tick, account)

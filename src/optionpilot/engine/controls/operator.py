@@ -137,8 +137,8 @@ class OperatorControls:
             self._end(command, CommandStatus.DONE, f"{account.name} is active", now)
             return
         if command.verb is Verb.KILL:
-            change_state(account, TradingState.HALTED, command.reason, now, by=ChangedBy.OPERATOR,
-                         listener=self.persist)  # fmt: skip
+            # Stored by the operator's verb already (with its own clock): not written again.
+            change_state(account, TradingState.HALTED, command.reason, now, by=ChangedBy.OPERATOR)
             for order in account.orders.open_orders():
                 if order.parent_id is None:
                     account.orders.cancel(order.client_order_id, f"operator.kill: {command.reason}")

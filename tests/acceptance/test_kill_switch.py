@@ -136,3 +136,33 @@ def test_kill_flattens_a_running_run_and_nothing_is_sent_after(tmp_path: Path) -
         if run.poll() is None:
             run.kill()
             run.communicate()
+
+
+def test_at_a_live_pace_a_kill_is_obeyed_between_ticks(tmp_path: Path) -> None:
+    """One simulated minute a minute: a tick is 60 s apart, and the kill must not wait for the next one."""
+    db = f"sqlite:///{tmp_path / 'live.sqlite'}"
+    run = subprocess.Popen(
+        [*CLI, "run", "--sessions", "1", "--speed", "1", "--symbols", "SPY", "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    try:
+        engine = create_engine(db, check=False)
+        for _ in range(600):  # until the first tick is stored
+            time.sleep(0.1)
+            try:
+                with engine.connect() as conn:
+                    if conn.execute(sa.select(sa.func.count()).select_from(t.run_health)).scalar_one():
+                        break
+            except sa.exc.OperationalError:
+                continue
+        assert run.poll() is None
+        killed = _cli("kill", "--wait", "5", db=db)
+        assert killed.returncode == 0, killed.stdout + killed.stderr
+        assert killed.stdout.count(": done: ") == 2, killed.stdout
+        engine.dispose()
+    finally:
+        run.terminate()
+        run.communicate(timeout=30)

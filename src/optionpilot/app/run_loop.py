@@ -27,18 +27,26 @@ from optionpilot.persistence.recorder import SqlRecorder
 
 
 class PacedTicker:
-    """The ticks of `inner`, each released `seconds_per_tick` after the one before (0: at once)."""
+    """The ticks of `inner`, each released `seconds_per_tick` after the one before (0: at once).
+
+    While it waits it calls `idle` every `idle_s`: at a live pace a tick is a minute apart, and the operator
+    must not wait that long for a kill to be taken.
+    """
 
     def __init__(
         self,
         inner: Ticker,
         seconds_per_tick: float,
         *,
+        idle: Callable[[], None] | None = None,
+        idle_s: float = 0.25,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.inner = inner
         self.seconds_per_tick = seconds_per_tick
+        self.idle = idle
+        self.idle_s = idle_s
         self._sleep = sleep
         self._monotonic = monotonic
 
@@ -49,9 +57,10 @@ class PacedTicker:
     def __iter__(self) -> Iterator[Tick]:
         due = self._monotonic()
         for tick in self.inner:
-            wait = due - self._monotonic()
-            if wait > 0:
-                self._sleep(wait)
+            while (wait := due - self._monotonic()) > 0:
+                if self.idle is not None:
+                    self.idle()
+                self._sleep(min(wait, self.idle_s))
             due = max(due, self._monotonic()) + self.seconds_per_tick
             yield tick
 
@@ -97,7 +106,6 @@ def build_sim_run(
     recorder = SqlRecorder(config.run.db, DatabaseConfig(url=config.run.db, ticks_per_transaction=1))
     bt = build_backtest(config, recorder=recorder, flows=flows, mode="sim")
     store = SqlControlStore(recorder.engine)
-    bt.runner.ticker = PacedTicker(bt.ticker, bt.ticker.step_minutes / speed if speed > 0 else 0.0)
     pipeline = bt.pipeline
     controls = OperatorControls(
         bt.run_id,
@@ -109,7 +117,20 @@ def build_sim_run(
         poll_due=PollTimer(poll_s),
     )
     pipeline.controls = controls
+    pace = bt.ticker.step_minutes / speed if speed > 0 else 0.0
+    bt.runner.ticker = PacedTicker(bt.ticker, pace, idle=lambda: _between_ticks(bt, controls))
     return SimRun(bt, controls, store)
+
+
+def _between_ticks(bt: Backtest, controls: OperatorControls) -> None:
+    """The operator's commands between two ticks, stored as a tick of their own at the clock's time."""
+    if not controls.started:
+        return  # the first tick gives the accounts their stored states first
+    journal = bt.pipeline.journal
+    journal.begin(bt.clock.now())
+    # The broker's events wait for the next tick: the pipeline's poll keeps the books they feed.
+    controls.on_tick(bt.clock.now())
+    journal.commit()
 
 
 def _health(bt: Backtest) -> Mapping[str, object]:

@@ -73,11 +73,13 @@ class OperatorControls:
         self.working: list[_Working] = []
         self.done: list[OperatorCommand] = []
         self._adopted: dict[str, datetime] = {}
+        self.started = False
 
     # -- state ----------------------------------------------------------------------------------------
 
     def load(self, now: datetime) -> None:
         """At start: each account takes the state stored for it (a restart keeps a halt)."""
+        self.started = True
         for name, stored in self.store.states(list(self.accounts)).items():
             account = self.accounts[name]
             self._adopted[name] = stored.changed_at

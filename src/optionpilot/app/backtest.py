@@ -78,7 +78,9 @@ def rules_from(config: OptionPilotConfig) -> Rules:
 def run_id_for(config: OptionPilotConfig, flows: Collection[Flow] = FLOWS, prefix: str = "bt") -> str:
     """Stable for the same seed, market window, accounts and flows, so reruns are easy to compare."""
     m = config.market
-    return f"{prefix}-s{config.run.seed}-{m.end:%Y%m%d}-{m.sessions}d-{len(m.profiles)}u{_flow_suffix(flows)}"
+    scenario = f"-{m.scenario.kind}" if m.scenario is not None else ""
+    base = f"{prefix}-s{config.run.seed}-{m.end:%Y%m%d}-{m.sessions}d-{len(m.profiles)}u"
+    return f"{base}{_flow_suffix(flows)}{scenario}"
 
 
 def _flow_suffix(flows: Collection[Flow]) -> str:

@@ -18,6 +18,7 @@ from optionpilot.reports.model import (
     EquityRow,
     RejectionCount,
     ReportData,
+    StateChange,
     TradeRow,
 )
 
@@ -104,6 +105,10 @@ def report_data(config: OptionPilotConfig, run_id: str) -> ReportData:
         market = accounts_cfg[acct.name].market if acct.name in accounts_cfg else config.market.market
         as_of = run.ended_at or (curve[-1].ts if curve else run.started_at)
         days, active = _views(models, run_id, acct.account_id, market, as_of)
+        changes = tuple(
+            StateChange(c.ts, c.from_state, c.to_state, c.reason)
+            for c in models.state_changes(run_id, acct.account_id)
+        )
         accounts.append(
             AccountReport(
                 account_id=acct.account_id,
@@ -117,6 +122,7 @@ def report_data(config: OptionPilotConfig, run_id: str) -> ReportData:
                 open_positions_at_end=open_at_end,
                 days=days,
                 active=active,
+                state_changes=changes,
             )
         )
     summary = {
@@ -128,6 +134,9 @@ def report_data(config: OptionPilotConfig, run_id: str) -> ReportData:
         ),
         "database": _mask(config.run.db),
     }
+    scenario = config.market.scenario
+    if scenario is not None:
+        summary["scenario"] = scenario.model_dump_json()
     if run.summary_json:
         for key, value in json.loads(run.summary_json).items():
             summary[key] = value if isinstance(value, str) else json.dumps(value)
@@ -142,6 +151,7 @@ def report_data(config: OptionPilotConfig, run_id: str) -> ReportData:
         config_summary=summary,
         accounts=tuple(accounts),
         status=run.status,
+        scenario=scenario.kind if scenario is not None else "",
     )
 
 

@@ -17,6 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from optionpilot.adapters.sim.scenarios import SCENARIOS
 from optionpilot.app.backtest import build_backtest
 from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.replay import replay_source
@@ -28,7 +29,7 @@ from optionpilot.cli.errors import fail, one_line_errors
 from optionpilot.engine.pipeline import FLOWS, MAIN_ONLY, Flow
 from optionpilot.engine.ticker import Tick
 from optionpilot.persistence.recorder import SqlRecorder
-from optionpilot.reports.html import summary_rows, write_report
+from optionpilot.reports.html import state_change_lines, summary_rows, write_report
 
 _FLOWS: dict[str, tuple[Flow, ...]] = {"both": FLOWS, "main": MAIN_ONLY, "multileg": ("multileg",)}
 
@@ -36,11 +37,19 @@ console = make_console()
 
 
 def _overrides(
-    days: int | None, symbols: str | None, seed: int | None, db: str | None, out: Path | None
+    days: int | None,
+    scenario: str | None,
+    seed: int | None,
+    db: str | None,
+    out: Path | None,
 ) -> dict[str, Any]:
     over: dict[str, Any] = {}
     if days is not None:
         over.setdefault("market", {})["sessions"] = days
+    if scenario is not None:
+        if scenario not in SCENARIOS:
+            fail(f"--scenario {scenario!r}: choose {', '.join(SCENARIOS)}")
+        over.setdefault("market", {})["scenario"] = {"kind": scenario}
     if seed is not None:
         over.setdefault("run", {})["seed"] = seed
     if db is not None:
@@ -79,10 +88,21 @@ def backtest(
             "--data", help="Replay real data: a store made by `data import`, or raw files to import first"
         ),
     ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario",
+            help="A stress scenario on the simulator: crash (a -10% day with an IV spike on the 3rd "
+            "session), gap (a -6% overnight gap into the 3rd), halt (no trade or quote for 75 minutes on "
+            "the 3rd) or calm (a quiet market)",
+        ),
+    ] = None,
 ) -> None:
     """Run the whole flow over simulated sessions for every configured account, then write a report."""
     with one_line_errors():
-        overrides = _overrides(days, symbols, seed, db, out)
+        if scenario is not None and data is not None:
+            fail("--scenario transforms the simulator; it cannot apply to --data")
+        overrides = _overrides(days, scenario, seed, db, out)
         if news is not None:
             overrides.setdefault("run", {})["news"] = str(news)
         cfg = load_model(OptionPilotConfig, config, overrides=overrides)
@@ -128,6 +148,12 @@ def backtest(
         report_input = report_data(cfg, bt.run_id)
         path = write_report(report_input, Path(cfg.run.out), cfg.report)
     _print_summary(data_rows=summary_rows(report_input, cfg.report))
+    if report_input.scenario:
+        console.print(f"scenario: [bold]{report_input.scenario}[/]")
+    changes = state_change_lines(report_input)
+    console.print(f"trading state changes: {len(changes)}" + (":" if changes else ""))
+    for line in changes:
+        console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
     console.print(
         f"{result.bar_events:,} bar-events in {elapsed:.1f}s "
         f"({result.bar_events / max(elapsed, 1e-9):,.0f}/s); "

@@ -26,6 +26,7 @@ from optionpilot.persistence.read_rows import (
     GreeksRow,
     RejectionCount,
     RunRow,
+    StateChangeRow,
     TradeFills,
 )
 from optionpilot.persistence.views import ActiveOptionPosition, DailySummary, StrategyPerformance
@@ -184,6 +185,21 @@ class ReadModels:
         q = q.group_by(r.stage, r.rule, r.reason).order_by(n.desc(), r.stage, r.rule, r.reason)
         with self.engine.connect() as conn:
             return [RejectionCount(*row) for row in conn.execute(q)]
+
+    def state_changes(self, run_id: str, account_id: str | None = None) -> list[StateChangeRow]:
+        """Every change of an account's trading state, in time order (stored as `trading_state` incidents)."""
+        i = t.incidents.c
+        q = sa.select(i.ts, i.account_id, i.detail).where(i.run_id == run_id, i.kind == "trading_state")
+        if account_id is not None:
+            q = q.where(i.account_id == account_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q.order_by(i.ts, i.id)).all()
+        out = []
+        for ts, account, detail in rows:
+            change, _, reason = str(detail).partition(": ")
+            before, _, after = change.partition(" -> ")
+            out.append(StateChangeRow(ts, account, before.strip(), after.strip(), reason.strip()))
+        return out
 
     def performance_by_strategy(
         self, run_id: str, account_id: str | None = None

@@ -84,3 +84,14 @@ class RejectionCount:
     rule: str
     reason: str
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StateChangeRow:
+    """A trading-state incident, its detail `from -> to: reason` taken apart."""
+
+    ts: datetime
+    account_id: str
+    from_state: str
+    to_state: str
+    reason: str

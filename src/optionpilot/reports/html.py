@@ -274,6 +274,17 @@ def summary_rows(data: ReportData, config: ReportConfig | None = None) -> list[d
     return [_summary_row(a, account_metrics(a, cfg)) for a in data.accounts]
 
 
+def state_change_lines(data: ReportData) -> list[str]:
+    """One line per trading-state change of every account, in the account's market time, for the CLI."""
+    out = []
+    for account in data.accounts:
+        zone = ZoneInfo(MARKETS[account.market].timezone)
+        for c in account.state_changes:
+            local = f"{display.when(c.ts, zone)} {c.ts.astimezone(zone):%Z}"
+            out.append(f"{local} {account.name}: {c.from_state} -> {c.to_state}: {c.reason}")
+    return out
+
+
 def _summary_row(account: AccountReport, m: AccountMetrics) -> dict[str, str]:
     cur = account.currency
     return {

@@ -164,6 +164,19 @@ class ActiveRow:
 
 
 @dataclass(frozen=True, slots=True)
+class StateChange:
+    """A change of the account's trading state (a breaker trip, its reset, an operator's action)."""
+
+    ts: datetime
+    from_state: str
+    to_state: str
+    reason: str
+
+    def check(self, where: str) -> None:
+        _aware(self.ts, f"{where} ts")
+
+
+@dataclass(frozen=True, slots=True)
 class AccountReport:
     account_id: str
     name: str
@@ -176,6 +189,7 @@ class AccountReport:
     open_positions_at_end: int = 0
     days: tuple[DayRow, ...] = ()  # in day order
     active: tuple[ActiveRow, ...] = ()  # option legs open at the end, nearest expiry first
+    state_changes: tuple[StateChange, ...] = ()  # in time order
 
     def __post_init__(self) -> None:
         who = f"account {self.account_id}"
@@ -199,6 +213,8 @@ class AccountReport:
             day.check(f"{who} day {i} ({day.day.isoformat()})")
         for i, leg in enumerate(self.active):
             leg.check(f"{who} open leg {i} ({leg.instrument_key})")
+        for i, change in enumerate(self.state_changes):
+            change.check(f"{who} state change {i}")
         if self.open_positions_at_end < 0:
             raise DataError(f"{who} open_positions_at_end is negative", source=_SOURCE)
 
@@ -214,6 +230,7 @@ class ReportData:
     config_summary: dict[str, str]  # effective config, secrets already masked
     accounts: tuple[AccountReport, ...]
     status: str = "completed"  # running, completed, failed or interrupted (a report of a dead run says so)
+    scenario: str = ""  # the simulator's stress scenario, if any (crash, gap, halt, calm)
 
     def __post_init__(self) -> None:
         _aware(self.generated_at, "generated_at")

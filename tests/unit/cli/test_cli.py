@@ -70,3 +70,17 @@ def test_a_one_day_backtest_runs_and_writes_a_report(tmp_path: Path) -> None:
     assert "reconciliation large: book and broker agree" in result.output
     reports = list(out.glob("report-*.html"))
     assert len(reports) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--scenario", "meltdown"], "--scenario 'meltdown': choose crash, gap, halt, calm"),
+        (["--scenario", "crash", "--days", "2"], "scenario crash: session 2 is beyond the 2 sessions"),
+        (["--scenario", "halt", "--data", "/nowhere"], "--scenario transforms the simulator"),
+    ],
+)
+def test_a_bad_scenario_is_one_clear_line(tmp_path: Path, args: list[str], expected: str) -> None:
+    result = runner.invoke(app, ["backtest", *args, "--db", f"sqlite:///{tmp_path}/x.db"])
+    assert result.exit_code == 2
+    assert expected in " ".join(result.output.split()) and "Traceback" not in result.output

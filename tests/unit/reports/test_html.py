@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -9,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from optionpilot.core.errors import ConfigError
-from optionpilot.reports.html import render_report, summary_rows, write_report
-from optionpilot.reports.model import AccountReport, RejectionCount, ReportData, TradeRow
+from optionpilot.reports.html import render_report, state_change_lines, summary_rows, write_report
+from optionpilot.reports.model import AccountReport, RejectionCount, ReportData, StateChange, TradeRow
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 EVIL = "<script>alert('x')</script> & \"quoted\" <img src=x onerror=alert(1)>"
@@ -222,3 +223,29 @@ def test_many_intraday_marks_are_thinned(
     _parse(page)
     longest = max(len(m) for m in re.findall(r'points="([^"]*)"', page))
     assert longest < 8000 * 8  # well under one point per mark
+
+
+def test_breaker_trips_and_the_scenario_are_shown(full: ReportData) -> None:
+    large = full.accounts[0]
+    trip = large.equity[1].ts + timedelta(minutes=5)
+    changes = (
+        StateChange(trip, "active", "reducing", "risk.daily_loss: loss today 3,700.00 (3.1% of 121,000.00)"),
+        StateChange(
+            trip + timedelta(hours=1), "reducing", "halted", "risk.daily_loss_halt: loss today 6,100.00"
+        ),
+    )
+    data = dataclasses.replace(
+        full, accounts=(dataclasses.replace(large, state_changes=changes), full.accounts[1]), scenario="crash"
+    )
+    text = " ".join(_parse(render_report(data)).text)
+    assert "Scenario crash" in " ".join(text.split())
+    assert "Trading state changes (2)" in text and "Trading state changes (0)" in text
+    assert "risk.daily_loss: loss today 3,700.00" in text and "risk.daily_loss_halt" in text
+    assert "no breaker tripped" in text  # the tiny account
+    lines = state_change_lines(data)
+    assert len(lines) == 2
+    assert lines[0].endswith(
+        "Large: active -> reducing: risk.daily_loss: loss today 3,700.00 (3.1% of 121,000.00)"
+    )
+    assert "reducing -> halted" in lines[1]
+    assert state_change_lines(full) == []

@@ -60,7 +60,7 @@ class Admission:
                 return f"{inst.key} expired on {inst.expiry.isoformat()}", ZERO
             q = self._prices.quote(inst, now)
             if q is None:
-                return f"{inst.key} is not quoted: not listed or no market", ZERO
+                return self._prices.missing_quote_reason(inst), ZERO
             quotes.append(q)
             if leg.effect is PositionEffect.CLOSE:
                 held = self._positions[inst.key].quantity if inst.key in self._positions else 0

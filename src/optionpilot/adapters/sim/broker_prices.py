@@ -1,8 +1,8 @@
 """The prices the simulated broker sees: option quotes, stock quotes made from bars, spots and marks.
 
 Stock orders trade on a quote made from the last complete bar (the market port has bars, not stock
-quotes), a fixed number of ticks either side of its close. Options are marked at the mid of a
-two-sided quote, else the last such mid, else intrinsic value.
+quotes), a fixed number of ticks either side of its close; none while the simulator halts the
+symbol. Options are marked at the mid of a two-sided quote, else the last such mid, else intrinsic value.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Protocol, runtime_checkable
 
 from optionpilot.adapters.sim.broker_config import SimBrokerConfig
 from optionpilot.adapters.sim.matching import slippage_ticks
@@ -24,6 +25,13 @@ from optionpilot.ports.market_data import MarketData
 _STOCK_DEPTH = 10**9
 
 
+@runtime_checkable
+class Halts(Protocol):
+    """A market that can halt trading in a symbol (the simulator's halt scenario)."""
+
+    def halted(self, symbol: str) -> bool: ...
+
+
 class BrokerPrices:
     def __init__(
         self, market: MarketData, underlyings: Mapping[str, Underlying], config: SimBrokerConfig
@@ -33,6 +41,7 @@ class BrokerPrices:
         self._underlyings = underlyings
         self._cfg = config
         self._last_mark: dict[str, Decimal] = {}
+        self._halts = market if isinstance(market, Halts) else None
 
     def tick(self, inst: Instrument) -> Decimal:
         if isinstance(inst, OptionContract):
@@ -42,6 +51,8 @@ class BrokerPrices:
     def quote(self, inst: Instrument, now: datetime) -> Quote | None:
         if isinstance(inst, OptionContract):
             return self._market.quote(inst)
+        if self._halts is not None and self._halts.halted(inst.symbol):
+            return None  # a trading halt: nothing trades, so there is no price to deal at
         bar = self.last_bar(inst.symbol, now)
         if bar is None:
             return None
@@ -49,6 +60,12 @@ class BrokerPrices:
         last = to_tick(bar[0], tick)
         half = self._cfg.stock_half_spread_ticks * tick
         return Quote(max(last - half, tick), last + half, _STOCK_DEPTH, _STOCK_DEPTH, bar[1])
+
+    def missing_quote_reason(self, inst: Instrument) -> str:
+        symbol = inst.underlying if isinstance(inst, OptionContract) else inst.symbol
+        if self._halts is not None and self._halts.halted(symbol):
+            return f"{inst.key} is not quoted: trading in {symbol} is halted"
+        return f"{inst.key} is not quoted: not listed or no market"
 
     def spot(self, symbol: str) -> Decimal:
         return to_tick(self._market.spot(symbol), self._underlyings[symbol].tick)

@@ -25,6 +25,7 @@ from optionpilot.adapters.sim.paths import (
     round_to,
 )
 from optionpilot.adapters.sim.quotes import MarketState
+from optionpilot.adapters.sim.scenario_effects import scenario_config
 from optionpilot.adapters.sim.surface import atm_iv_30d
 from optionpilot.core.calendars import TradingCalendar, calendar_for
 from optionpilot.core.clock import Clock
@@ -52,6 +53,7 @@ class SimulatedMarket:
     def __init__(self, config: SimMarketConfig, clock: Clock, seed: int) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ConfigError(f"sim market seed must be a non-negative integer, got {seed!r}")
+        config = scenario_config(config)
         self._cfg = config
         self._clock = clock
         self._seed = seed
@@ -252,7 +254,8 @@ class SimulatedMarket:
         cached = self._chains.get((row, min_dte, max_dte))
         if cached is not None:
             return cached[0]
-        snap, index = self._price_chain(row, state, min_dte, max_dte)
+        # A halted underlying's chain lists nothing: no quote exists to price it from.
+        snap, index = self._price_chain(row, state, min_dte, max_dte, halted=self._halted(row, state))
         self._chains[(row, min_dte, max_dte)] = (snap, index)
         return snap
 
@@ -261,6 +264,8 @@ class SimulatedMarket:
         if row is None:
             return None
         state = self._current()
+        if self._halted(row, state):
+            return None
         if contract in self._quotes:
             return self._quotes[contract]
         quote = self._quote_from_chains(row, contract)
@@ -368,12 +373,20 @@ class SimulatedMarket:
             day_salt=state.today.toordinal(),
         )
 
+    def halted(self, symbol: str) -> bool:
+        """Whether `symbol` is in a trading halt at the clock (its last bar traded nothing)."""
+        return self._halted(self._row(symbol), self._current())
+
+    def _halted(self, row: int, state: _State) -> bool:
+        halt = self._sessions.halt
+        return halt is not None and halt.covers(state.session, state.bar, row)
+
     def _price_chain(
-        self, row: int, state: _State, min_dte: int, max_dte: int
+        self, row: int, state: _State, min_dte: int, max_dte: int, *, halted: bool = False
     ) -> tuple[ChainSnapshot, ChainIndex]:
         market = self._market_state(row, state)
         ladder = self._listings.ladder(row, state.today)
-        expiries = self._listings.expiries(row, state.today)
+        expiries = [] if halted else self._listings.expiries(row, state.today)
         at = (state.ts_s, state.today, state.ts)
         return self._pricer.price_chain(row, market, ladder, expiries, at, self._quotes, min_dte, max_dte)
 

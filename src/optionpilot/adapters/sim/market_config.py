@@ -9,6 +9,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from optionpilot.adapters.sim.scenarios import Scenario
 from optionpilot.core.calendars import Market
 from optionpilot.core.errors import ConfigError
 from optionpilot.domain.instruments import AssetClass, ExerciseStyle, Settlement
@@ -343,6 +344,7 @@ class SimMarketConfig(BaseModel):
     history_sessions: int = Field(default=260, ge=0, description="daily bars before the first minute session")
     profiles: tuple[UnderlyingProfile, ...] = Field(default_factory=default_us_profiles)
     planted: tuple[PlantedEvent, ...] = ()
+    scenario: Scenario | None = Field(default=None, description="a stress scenario (crash, gap, halt, calm)")
     # The simulator's volatility index is this underlying's 30-day ATM IV in points (VIX is SPX's, India
     # VIX is NIFTY's); None, or a symbol not simulated, means the market has none.
     volatility_index_symbol: str | None = "SPY"
@@ -369,6 +371,18 @@ class SimMarketConfig(BaseModel):
                 raise ValueError(f"planted[{i}]: unknown symbol {ev.symbol!r}")
             if ev.session >= self.sessions:
                 raise ValueError(f"planted[{i}]: session {ev.session} is beyond the {self.sessions} sessions")
+        sc = self.scenario
+        if sc is not None:
+            unknown = sorted(set(sc.symbols) - set(symbols))
+            if unknown:
+                raise ValueError(
+                    f"scenario {sc.kind}: unknown symbols {unknown}; simulated: {sorted(symbols)}"
+                )
+            if sc.session >= self.sessions:
+                raise ValueError(
+                    f"scenario {sc.kind}: session {sc.session} is beyond the {self.sessions} sessions "
+                    f"(replay at least {sc.session + 1})"
+                )
         return self
 
     @classmethod
@@ -390,4 +404,12 @@ class SimMarketConfig(BaseModel):
             raise ConfigError(f"symbols {missing} are not simulated; known: {sorted(by_symbol)}")
         kept = tuple(by_symbol[s] for s in symbols)
         planted = tuple(ev for ev in self.planted if ev.symbol in symbols)
-        return self.model_copy(update={"profiles": kept, "planted": planted})
+        scenario = self.scenario
+        if scenario is not None and scenario.symbols:
+            hit = tuple(s for s in scenario.symbols if s in symbols)
+            if not hit:
+                raise ConfigError(
+                    f"scenario {scenario.kind}: none of its symbols {list(scenario.symbols)} is kept"
+                )
+            scenario = scenario.model_copy(update={"symbols": hit})
+        return self.model_copy(update={"profiles": kept, "planted": planted, "scenario": scenario})

@@ -16,6 +16,7 @@ import numpy as np
 from optionpilot.adapters.sim.market_config import PlantedEvent, SimMarketConfig
 from optionpilot.adapters.sim.news import SimNews, news_drift, session_news
 from optionpilot.adapters.sim.paths import SessionEffects, SessionPaths, session_paths
+from optionpilot.adapters.sim.scenario_effects import HaltWindow, add_scenario_effects, freeze, halt_window
 from optionpilot.core.errors import ConfigError
 from optionpilot.domain.market import Bar
 
@@ -51,6 +52,8 @@ class MarketSessions:
                     f"planted[{n}]: minute {ev.minute} is past the close of {days[i]} ({minutes[i]} minutes)"
                 )
             self._planted.setdefault(i, []).append(ev)
+        self.halt: HaltWindow | None = halt_window(config, config.warmup_sessions, list(minutes), rows)
+        self._daily_volume = np.array([p.daily_volume for p in self._profiles])
         self._paths: list[SessionPaths] = []
         self._news: dict[int, list[SimNews]] = {}
         self._tones: dict[str, float] = {}
@@ -137,7 +140,8 @@ class MarketSessions:
             effects.volume_multiple[row, first:last] *= ev.volume_multiple
             effects.drift[row, first:last] += math.log1p(ev.drift_pct) / ev.duration_minutes
             effects.jump[row, first] += math.log1p(ev.jump_pct)
-        return session_paths(
+        add_scenario_effects(self._cfg, i - self._cfg.warmup_sessions, self._rows, effects)
+        paths = session_paths(
             self._profiles,
             self._cfg.paths,
             self._seed,
@@ -148,3 +152,6 @@ class MarketSessions:
             prev_log_vol,
             effects,
         )
+        if self.halt is not None and self.halt.session == i:
+            paths = freeze(paths, self.halt, self._daily_volume)
+        return paths

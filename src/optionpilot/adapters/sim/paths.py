@@ -128,6 +128,8 @@ class SessionEffects:
     drift: F64  # log return added to each minute (news and planted drift)
     jump: F64  # log jump added at a minute (planted)
     volume_multiple: F64  # planted volume multiples (volatility unchanged)
+    gap: F64  # log move added to the overnight gap, shaped (symbols,) (scenarios)
+    vol_shock: F64  # shocks added to the log-volatility, which carry over and revert (scenarios)
 
     @staticmethod
     def none(symbols: int, minutes: int) -> SessionEffects:
@@ -135,6 +137,8 @@ class SessionEffects:
             drift=np.zeros((symbols, minutes)),
             jump=np.zeros((symbols, minutes)),
             volume_multiple=np.ones((symbols, minutes)),
+            gap=np.zeros(symbols),
+            vol_shock=np.zeros((symbols, minutes)),
         )
 
 
@@ -199,11 +203,13 @@ def session_paths(
     # Overnight: one OU step of the vol and a gap on the close.
     y_open = level + np.exp(-kappa * on * day) * (prev_log_vol - level) + xi * np.sqrt(on * day) * z[6, :, 0]
     sigma_open = np.exp(prev_log_vol)
-    open0 = prev_close * np.exp(sigma_open * np.sqrt(on * day) * gap_z - 0.5 * sigma_open**2 * on * day)
+    open0 = prev_close * np.exp(
+        sigma_open * np.sqrt(on * day) * gap_z - 0.5 * sigma_open**2 * on * day + effects.gap
+    )
 
     jump = (u[0] < (lam * dt)[:, None]) * (jmean[:, None] + jstd[:, None] * z[3])
     eps_v = rho[:, None] * z[0] + np.sqrt(1.0 - rho * rho)[:, None] * z[1]
-    shocks = xi[:, None] * np.sqrt(dt) * eps_v + kick[:, None] * (jump != 0)
+    shocks = xi[:, None] * np.sqrt(dt) * eps_v + kick[:, None] * (jump != 0) + effects.vol_shock
     y = ou_path(y_open, level, np.exp(-kappa * dt), shocks)
     sigma_prev = np.exp(np.concatenate([y_open[:, None], y[:, :-1]], axis=1))
 

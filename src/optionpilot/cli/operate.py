@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from optionpilot.adapters.sim.scenarios import SCENARIOS
 from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.operator import Operator, Outcome
 from optionpilot.app.run_loop import build_sim_run
@@ -72,6 +73,9 @@ def run(
     symbols: Annotated[
         str | None, typer.Option("--symbols", help="Comma-separated underlyings (default: all of the market)")
     ] = None,
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", help="Rehearse a stress scenario: crash, gap, halt or calm")
+    ] = None,
     live: Annotated[bool, typer.Option("--live", help="Trade real money (needs a live broker)")] = False,
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -88,7 +92,12 @@ def run(
         flows = _FLOWS.get(flow)
         if flows is None:
             fail(f"--flow {flow!r}: choose both, main or multileg")
-        cfg = _config(config, db, {"market": {"sessions": sessions}} if sessions else None)
+        market: dict[str, Any] = {"sessions": sessions} if sessions else {}
+        if scenario is not None:
+            if scenario not in SCENARIOS:
+                fail(f"--scenario {scenario!r}: choose {', '.join(SCENARIOS)}")
+            market["scenario"] = {"kind": scenario}
+        cfg = _config(config, db, {"market": market} if market else None)
         if symbols is not None:
             wanted = [s.strip().upper() for s in symbols.split(",") if s.strip()]
             if not wanted:

@@ -130,6 +130,7 @@ class AlertMonitor:
         self.token_expiries: dict[AccountId, datetime] = {}  # the brokers that have tokens set these
         self.sent: list[Incident] = []  # every alert sent (and stored), in order
         self.suppressed = 0  # alerts held back by the cooldown
+        self.by_key: Counter[str] = Counter()  # "level key" -> alerts sent
         journal.observe(self.count)
 
     # -- counting -------------------------------------------------------------------------------------
@@ -224,6 +225,11 @@ class AlertMonitor:
             if stale is not None:
                 self._raise(RUN, stale)
 
+    def summary(self) -> str:
+        """One line: how many alerts were sent, by level and key."""
+        keys = ", ".join(f"{k} x{n}" for k, n in sorted(self.by_key.items()))
+        return f"alerts: {len(self.sent)} sent" + (f" ({keys})" if keys else "")
+
     def _fresh(self, account_id: AccountId, key: str, w: _Window) -> bool:
         """A count trigger fires again only when an event of its kind came after it was last sent."""
         sent = self._last_sent.get((account_id, key))
@@ -240,6 +246,7 @@ class AlertMonitor:
         self._last_sent[(account_id, alert.key)] = now
         incident = Incident(now, account_id, IncidentKind.ALERT, f"{alert.level} {alert.key}: {alert.text}")
         self.sent.append(incident)
+        self.by_key[f"{alert.level} {alert.key}"] += 1
         self.journal.current.incidents.append(incident)
         log.warning("alert %s on %s: %s", alert.key, account_id, alert.text)
         if self.notifier is not None:

@@ -33,7 +33,7 @@ from optionpilot.decisions.alerts import (
 from optionpilot.decisions.health import silence_alert
 from optionpilot.domain.incidents import Incident, IncidentKind
 from optionpilot.domain.instruments import OptionContract
-from optionpilot.domain.orders import OrderStatus
+from optionpilot.domain.orders import OrderLeg, OrderStatus
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.health import HealthTracker
 from optionpilot.engine.journal import Journal
@@ -67,6 +67,10 @@ _SINGLE_LEG = ("long_call/", "long_put/", "stock/", "short_stock/")
 def _is_fallback(strategy_type: str) -> bool:
     """A stock entry for an option signal (day or swing style); a signal that asked for the stock is not."""
     return strategy_type.startswith(("stock/", "short_stock/")) and not strategy_type.endswith("/stock")
+
+
+def _has_option(legs: Sequence[OrderLeg]) -> bool:
+    return any(isinstance(leg.instrument, OptionContract) for leg in legs)
 
 
 class _Window:
@@ -142,9 +146,8 @@ class AlertMonitor:
         """One batch of records, each counted once (see the module docstring)."""
         ts = records.ts
         for rec in records.recommendations:
-            if any(isinstance(leg.instrument, OptionContract) for leg in rec.legs):
-                self._last_recommendation = max(self._last_recommendation, rec.ts)
-                self._sessions_since = 0
+            if _has_option(rec.legs):
+                self._saw_recommendation(rec.ts)
             w = self._window(rec.account_id)
             if w is not None and rec.strategy_type.startswith(_SINGLE_LEG):
                 w.add(rec.ts, "entry")
@@ -162,6 +165,9 @@ class AlertMonitor:
                 if rej.rule.startswith("risk.") and rej.rule not in self.config.routine_refusals:
                     w.add(rej.ts, "risk_refusal")
         for order in records.orders:
+            if order.purpose == "entry" and order.status is OrderStatus.NEW and _has_option(order.legs):
+                # The multi-leg flow sends its entries without a recommendation record.
+                self._saw_recommendation(order.created_at)
             w = self._window(order.account_id)
             if w is not None and order.status is OrderStatus.REJECTED:
                 w.add(ts, "order_rejected")
@@ -171,6 +177,10 @@ class AlertMonitor:
             for incident in records.incidents:
                 if incident.kind in _ERRORS:
                     self.health.error(incident.account_id, incident.ts)
+
+    def _saw_recommendation(self, ts: datetime) -> None:
+        self._last_recommendation = max(self._last_recommendation, ts)
+        self._sessions_since = 0
 
     def _read_counters(self, now: datetime) -> None:
         """Liquidity checks and broker errors are counters on the account and its order manager."""

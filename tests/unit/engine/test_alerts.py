@@ -12,10 +12,11 @@ from optionpilot.adapters.notify.notifier import Notifiers
 from optionpilot.adapters.sim.broker import SimulatedBroker
 from optionpilot.core.calendars import Session
 from optionpilot.core.clock import SimulatedClock
-from optionpilot.core.ids import AccountId, IdMaker
+from optionpilot.core.ids import AccountId, IdMaker, PositionId
 from optionpilot.decisions.alerts import AlertsConfig
 from optionpilot.domain.incidents import IncidentKind
-from optionpilot.domain.instruments import AssetClass, Underlying
+from optionpilot.domain.instruments import AssetClass, OptionContract, OptionRight, Underlying
+from optionpilot.domain.orders import OrderLeg, PositionEffect, Side
 from optionpilot.domain.recommendations import Rejection
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.alerts import RUN, AlertMonitor
@@ -142,3 +143,22 @@ def test_no_recommendations_alert_the_run_after_a_whole_quiet_session(tmp_path: 
     rig.journal.commit()
     assert [a["title"] for a in rig.sent()] == ["run: no_recommendations"]
     assert rig.monitor.sent[0].account_id == RUN and rig.sent()[0]["level"] == "critical"
+
+
+def test_an_options_entry_order_counts_as_a_recommendation(tmp_path: Path) -> None:
+    """The multi-leg flow sends entries with no recommendation record: its orders reset the quiet clock."""
+    rig = Rig(tmp_path)
+    put = OptionContract("SPY", date(2026, 12, 18), Decimal(570), OptionRight.PUT)
+    nxt = Session(date(2026, 10, 29), OPEN + timedelta(days=1), SESSION.close + timedelta(days=1))
+    rig.clock.advance_to(nxt.open + timedelta(minutes=30))
+    rig.journal.begin(rig.clock.now())
+    rig.account.orders.place(
+        (OrderLeg(put, Side.BUY, 1, PositionEffect.OPEN),), 1, position_id=PositionId("p1"),
+        purpose="entry", reason="multi-leg entry", limit_price=Decimal("1.00"),
+    )  # fmt: skip
+    rig.journal.commit()
+    rig.clock.advance_to(nxt.close)
+    rig.journal.begin(nxt.close)
+    rig.monitor.after_tick(nxt, is_last=True)
+    # Without the entry: 30.5 h since the run's start with a whole session in it (the test above).
+    assert [a["title"] for a in rig.sent()] == []

@@ -271,7 +271,8 @@ class OrderManager:
         try:
             self.broker.cancel(cid)
         except BrokerError as exc:
-            self.broker_errors += 1
+            # An order that finished before the cancel arrived is a race, not a broker fault.
+            self.broker_errors += int(exc.code != "not_working")
             log.warning("cancel of %s failed: %s", cid, exc)
 
     def open_orders(self, position_id: PositionId | None = None) -> list[Order]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from optionpilot.adapters.news.config import MergeConfig, TaggingConfig
 from optionpilot.adapters.news.merged import MergedNewsSource
@@ -22,7 +22,9 @@ from optionpilot.core.errors import ConfigError
 from optionpilot.core.ids import AccountId, IdMaker
 from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.alerts import AlertMonitor
 from optionpilot.engine.book import AccountBook
+from optionpilot.engine.health import HealthTracker
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.engine.pipeline import FLOWS, Flow, Pipeline
@@ -54,6 +56,8 @@ class Backtest:
     recorder: Recorder
     ticker: BacktestTicker
     notifier: Notifiers
+    health: HealthTracker
+    alerts: AlertMonitor
 
 
 def rules_from(config: OptionPilotConfig) -> Rules:
@@ -170,6 +174,7 @@ def build_backtest(
     market = src.open(clock)
     journal = Journal(rec)
     notifier = Notifiers.from_config(config.notify, clock)
+    health = HealthTracker(clock, config.health)
     accounts: list[AccountRuntime] = []
     for account in config.accounts:
         aid = AccountId(account.name)
@@ -198,8 +203,10 @@ def build_backtest(
                 orders,
                 allow_short_stock=account.allow_short_stock,
                 sleeves=account.sleeves,
+                health=health,
             )
         )
+        health.watch_broker(aid, _last_heard(orders))
     pipeline = Pipeline(
         market=market,
         accounts=accounts,
@@ -217,6 +224,15 @@ def build_backtest(
         clock=clock,
         strategies=config.strategies,
         on_candidates=_candidate_store(rec),
+        health=health,
+    )
+    monitor = AlertMonitor(
+        clock=clock,
+        config=config.alerts,
+        journal=journal,
+        accounts=accounts,
+        notifier=notifier,
+        health=health,
     )
     ticker = BacktestTicker(clock, sessions, src.step_minutes)
     runner = Runner(
@@ -227,8 +243,15 @@ def build_backtest(
         pipeline=pipeline,
         journal=journal,
         recorder=rec,
+        monitor=monitor,
     )
-    return Backtest(rid, config, clock, market, accounts, pipeline, runner, rec, ticker, notifier)
+    return Backtest(
+        rid, config, clock, market, accounts, pipeline, runner, rec, ticker, notifier, health, monitor
+    )
+
+
+def _last_heard(orders: OrderManager) -> Callable[[], datetime | None]:
+    return lambda: orders.last_heard
 
 
 def _candidate_store(rec: Recorder) -> Callable[[Sequence[StrategyCandidate]], None] | None:

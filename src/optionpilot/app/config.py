@@ -12,8 +12,10 @@ from optionpilot.adapters.notify.config import NotifyConfig
 from optionpilot.adapters.sim.broker_config import SimBrokerConfig
 from optionpilot.adapters.sim.market_config import SimMarketConfig
 from optionpilot.core.calendars import Market
+from optionpilot.decisions.alerts import AlertsConfig
 from optionpilot.decisions.budgets import SleeveConfig
 from optionpilot.decisions.exits import ExitConfig
+from optionpilot.decisions.health import HealthConfig
 from optionpilot.decisions.kelly import KellyConfig
 from optionpilot.decisions.liquidity import LiquidityConfig
 from optionpilot.decisions.risk import RiskConfig
@@ -103,6 +105,8 @@ class OptionPilotConfig(_Strict):
     live: LiveConfig = Field(default_factory=LiveConfig)
     strategies: StrategiesConfig = Field(default_factory=StrategiesConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    health: HealthConfig = Field(default_factory=HealthConfig)
 
     @model_validator(mode="after")
     def _accounts_unique(self) -> Self:

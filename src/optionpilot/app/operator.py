@@ -118,6 +118,7 @@ class Operator:
         mine = health.get("accounts")
         start = data.day_open_equity
         if isinstance(mine, dict) and isinstance(mine.get(name), dict):
+            row.health["account"] = mine[name]
             stored = mine[name].get("day_start_equity")
             start = Decimal(stored) if stored else start
         if data.equity is None:

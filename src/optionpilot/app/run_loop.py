@@ -91,6 +91,10 @@ class SimRun:
     def run_id(self) -> str:
         return self.bt.run_id
 
+    def record_health(self) -> None:
+        """The last word on the run's health, as it ends (polls are at most every `poll_s`)."""
+        self.store.record_health(self.run_id, _health(self.bt), self.bt.clock.now())
+
 
 def build_sim_run(
     config: OptionPilotConfig,
@@ -134,13 +138,18 @@ def _between_ticks(bt: Backtest, controls: OperatorControls) -> None:
 
 
 def _health(bt: Backtest) -> Mapping[str, object]:
-    """What `status` shows of a running run (the run's clock)."""
-    now = bt.clock.now()
+    """What `status` shows of a running run (times on the run's clock): the health tracker's snapshot (last
+    market data, last broker contact, errors and refusals in the last hour, whether entries are allowed),
+    and per account its state and what it holds."""
+    snap = bt.health.snapshot().to_dict()
+    tracked = {str(a["account"]): a for a in snap.pop("accounts")}
     return {
-        "clock": now.isoformat(),
+        **snap,
+        "clock": bt.clock.now().isoformat(),
         "bar_events": bt.pipeline.bar_events,
         "accounts": {
             a.name: {
+                **tracked.get(str(a.account_id), {}),
                 "state": a.state.value,
                 "state_reason": a.state_reason,
                 "open_orders": len(a.orders.open_orders()),

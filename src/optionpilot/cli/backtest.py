@@ -162,6 +162,7 @@ def backtest(
     for report in result.reconciliation:
         style = "green" if report.ok else "bold red"
         console.print(f"[{style}]reconciliation {report.summary()}[/]")
+    console.print(bt.alerts.summary())
     console.print(f"report: [bold]{path}[/]")
     if not result.reconciled:
         raise typer.Exit(1)

@@ -121,6 +121,7 @@ def run(
         started = time.perf_counter()
         try:
             result = bt.runner.run(on_tick=each)
+            sim.record_health()
         except KeyboardInterrupt:
             if isinstance(bt.recorder, SqlRecorder):
                 bt.recorder.fail_run(RuntimeError("stopped by the operator (interrupt)"))
@@ -171,7 +172,14 @@ def status(
         if r.breaker:
             console.print(f"{r.account}: breaker {r.breaker}")
         if r.health:
-            console.print(f"{r.account}: run clock {r.health.get('clock')}, heartbeat {r.heartbeat_at}")
+            mine = r.health.get("account")
+            acct = mine if isinstance(mine, dict) else {}
+            console.print(
+                f"{r.account}: run clock {r.health.get('clock')}, last market data "
+                f"{r.health.get('last_market_data')}, last heard from the broker "
+                f"{acct.get('last_broker_contact')}, entries {acct.get('entries', '-')}, "
+                f"heartbeat {r.heartbeat_at}"
+            )
 
 
 def kill(

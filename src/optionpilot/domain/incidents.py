@@ -17,6 +17,7 @@ class IncidentKind(StrEnum):
     RECONCILIATION = "reconciliation"  # the broker and our records differ
     ADOPTED = "adopted"  # a difference we could explain and took over from the broker
     TRADING_STATE = "trading_state"  # the account's trading state changed (breaker, new session, operator)
+    ALERT = "alert"  # an alert trigger fired and a person was told (engine.alerts)
 
 
 @dataclass(frozen=True, slots=True)

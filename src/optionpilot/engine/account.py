@@ -11,6 +11,7 @@ from optionpilot.decisions.breaker import TradingState
 from optionpilot.decisions.budgets import SleeveConfig
 from optionpilot.decisions.kelly import ClosedTrade
 from optionpilot.engine.book import AccountBook
+from optionpilot.engine.health import HealthTracker
 from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.ports.broker import Broker
 
@@ -34,3 +35,8 @@ class AccountRuntime:
     state: TradingState = TradingState.ACTIVE
     state_reason: str = ""
     day_start_equity: Decimal | None = None
+    # Contract selections that reached the liquidity check, and those that found nothing liquid (alerts).
+    liquidity_checks: int = 0
+    liquidity_failures: int = 0
+    # The run's health; when set, the dispatcher refuses entries while data or the broker is silent.
+    health: HealthTracker | None = None

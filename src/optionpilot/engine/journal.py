@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from optionpilot.ports.recorder import Recorder, TickRecords
@@ -21,6 +22,12 @@ class Journal:
         self.current = TickRecords(ts=datetime.min.replace(tzinfo=UTC))
         self.ticks_recorded = 0
         self.stores_before_send = 0
+        self._observers: list[Callable[[TickRecords], None]] = []
+
+    def observe(self, observer: Callable[[TickRecords], None]) -> None:
+        """`observer` sees each batch stored ahead of a send, which leaves `current` for it; the rest of
+        a tick is in `current` until `commit` (the alert monitor reads it there)."""
+        self._observers.append(observer)
 
     def begin(self, ts: datetime) -> TickRecords:
         self.current = TickRecords(ts=ts)
@@ -35,6 +42,8 @@ class Journal:
                 if f.name != "ts":
                     setattr(sent, f.name, list(getattr(current, f.name)))
                     getattr(current, f.name).clear()
+            for observer in self._observers:
+                observer(sent)
             self._recorder.record(sent)
             self.ticks_recorded += 1
         flush = getattr(self._recorder, "flush", None)

@@ -32,6 +32,7 @@ from optionpilot.engine.entries.dispatch import sleeve_of
 from optionpilot.engine.entries.signals import EntryStage
 from optionpilot.engine.entries.strategies import StrategyEntryStage
 from optionpilot.engine.exits.stage import ExitStage
+from optionpilot.engine.health import HealthTracker
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.marks import Marker, exposure
 from optionpilot.engine.multileg.config import StrategiesConfig
@@ -71,6 +72,7 @@ class Pipeline:
         clock: Clock | None = None,
         strategies: StrategiesConfig | None = None,
         on_candidates: Callable[[Sequence[StrategyCandidate]], None] | None = None,
+        health: HealthTracker | None = None,
     ) -> None:
         self.market = market
         self.accounts = list(accounts)
@@ -92,6 +94,7 @@ class Pipeline:
         self.bar_events = 0
         self.news_items = 0
         self.history = history
+        self.health = health  # told the session and when market data arrives
         self.run_id = run_id
         self.mode = mode
         self._history_loaded = False
@@ -136,6 +139,8 @@ class Pipeline:
             if self.controls is not None:
                 # Before the day opens: a REDUCING kept from an earlier session is lifted by `_open_day`.
                 self.controls.load(tick.now)
+        if self.health is not None:
+            self.health.enter_session(tick.session)
         for account in self.accounts:
             self._poll(account)
             self._expire_entries(tick, account)
@@ -151,7 +156,7 @@ class Pipeline:
                 self._session_start(tick)
             self._ingest(tick)
         else:
-            self.bar_events += len(self.market.bars_between(tick.since, tick.now))
+            self._data_seen(tick, len(self.market.bars_between(tick.since, tick.now)))
         latest = self._latest_features()
         multileg_due = self._multileg_due(tick)
         if main or multileg_due:
@@ -280,7 +285,7 @@ class Pipeline:
 
     def _ingest(self, tick: Tick) -> None:
         bars = self.market.bars_between(tick.since, tick.now)
-        self.bar_events += len(bars)
+        self._data_seen(tick, len(bars))
         for bar in bars:
             tracker = self.trackers.get(bar.symbol)
             if tracker is None:
@@ -310,6 +315,11 @@ class Pipeline:
                 ScoredNews(item, SentimentScore(s.label, s.score, s.confidence, s.model))
             )
         self.news_items += len(news)
+
+    def _data_seen(self, tick: Tick, bars: int) -> None:
+        self.bar_events += bars
+        if bars and self.health is not None:
+            self.health.data_seen(tick.now)
 
     def _latest_features(self) -> dict[str, Features]:
         out: dict[str, Features] = {}

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from optionpilot.core.clock import Clock
 from optionpilot.engine.account import AccountRuntime
+from optionpilot.engine.alerts import AlertMonitor
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.orders.reconciliation import ReconciliationReport, reconcile
 from optionpilot.engine.pipeline import Pipeline
@@ -42,6 +43,7 @@ class Runner:
         pipeline: Pipeline,
         journal: Journal,
         recorder: Recorder,
+        monitor: AlertMonitor | None = None,
     ) -> None:
         self.info = info
         self.clock = clock
@@ -50,6 +52,7 @@ class Runner:
         self.pipeline = pipeline
         self.journal = journal
         self.recorder = recorder
+        self.monitor = monitor
 
     def run(self, on_tick: Callable[[Tick], None] | None = None) -> RunResult:
         self.recorder.start_run(self.info)
@@ -62,6 +65,9 @@ class Runner:
         for tick in self.ticker:
             self.journal.begin(tick.now)
             self.pipeline.on_tick(tick)
+            if self.monitor is not None:
+                # Before the commit: the alerts of a tick are stored with its records.
+                self.monitor.after_tick(tick.session, is_last=tick.is_last)
             self.journal.commit()
             ticks += 1
             if on_tick is not None:

@@ -139,6 +139,12 @@ class AccountDispatcher:
         trading = entry_allowed(self.account.state, self.account.state_reason)
         if not trading.ok:
             return Decision.no(trading.reason, trading.rule)
+        health = self.account.health
+        if health is not None:
+            # No entry priced on stale data or sent to a broker that stopped answering; exits go on.
+            fit = health.entry_check(self.account.account_id)
+            if not fit.ok:
+                return Decision.no(fit.reason, fit.rule, **fit.details)
         if self.account.orders.halted is not None:
             # Said first: a halted account's buying power (e.g. after a tampered broker) means nothing.
             return Decision.no(f"account halted: {self.account.orders.halted}", "dispatch.halted")

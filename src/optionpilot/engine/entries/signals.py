@@ -148,6 +148,9 @@ class EntryStage:
             liquidity=self.rules.liquidity,
         )
         choice = result.decision.value
+        if result.candidates:
+            account.liquidity_checks += 1
+            account.liquidity_failures += int(result.decision.rule == "selection.illiquid")
         if choice is None:
             why = Counter(r.rule for r in result.rejections)
             details: dict[str, float | str] = {"candidates": float(result.candidates)}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from optionpilot.core.clock import Clock
@@ -65,6 +66,9 @@ class OrderManager:
         self.unknown_outcomes: set[ClientOrderId] = set()
         # Set when a difference with the broker could not be explained: the account places nothing more.
         self.halted: str | None = None
+        # Run health: when the broker last answered (a poll or a send) and how often it failed to.
+        self.last_heard: datetime | None = None
+        self.broker_errors = 0
 
     # -- placing -------------------------------------------------------------------------------
 
@@ -148,7 +152,9 @@ class OrderManager:
         self.journal.before_send()
         try:
             self.broker.submit(self.orders[cid])
+            self.last_heard = self.clock.now()
         except BrokerTimeout as exc:
+            self.broker_errors += 1
             self._incident(IncidentKind.UNKNOWN_OUTCOME, f"send: {exc}", cid)
             self.unknown_outcomes.add(cid)
             self.resolve_unknown(cid)
@@ -166,6 +172,7 @@ class OrderManager:
         try:
             seen = self.broker.lookup(cid)
         except BrokerError as exc:
+            self.broker_errors += 1
             log.warning("lookup of %s failed, tried again at the next poll: %s", cid, exc)
             return
         if seen is not None:
@@ -264,6 +271,8 @@ class OrderManager:
         try:
             self.broker.cancel(cid)
         except BrokerError as exc:
+            # An order that finished before the cancel arrived is a race, not a broker fault.
+            self.broker_errors += int(exc.code != "not_working")
             log.warning("cancel of %s failed: %s", cid, exc)
 
     def open_orders(self, position_id: PositionId | None = None) -> list[Order]:
@@ -276,7 +285,14 @@ class OrderManager:
     def process_events(self) -> None:
         for cid in sorted(self.unknown_outcomes):
             self.resolve_unknown(cid)
-        events = self.broker.poll_events()
+        try:
+            events = self.broker.poll_events()
+        except BrokerError as exc:
+            # A failed poll is tried again at the next tick; the silence it leaves stops entries (health).
+            self.broker_errors += 1
+            log.warning("poll of %s failed: %s", self.account_id, exc)
+            return
+        self.last_heard = self.clock.now()
         for event in events:
             if isinstance(event, Fill):
                 self._on_fill(event)

@@ -24,6 +24,7 @@ from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
+from optionpilot.engine.orders.gate import PreTradeGate
 from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.engine.pipeline import FLOWS, Flow, Pipeline
 from optionpilot.engine.rules import Rules
@@ -173,7 +174,8 @@ def build_backtest(
         faults = config.broker.faults
         port: Broker = FaultyBroker(broker, faults) if faults.enabled else broker
         book = AccountBook(aid, currency, account.starting_cash, clock.now())
-        orders = OrderManager(aid, port, book, ids, clock, journal, notifier)
+        gate = PreTradeGate(market, config.strategy.risk.pretrade)
+        orders = OrderManager(aid, port, book, ids, clock, journal, notifier, gate)
         accounts.append(
             AccountRuntime(
                 aid,

@@ -43,6 +43,7 @@ from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.multileg.desk import MonitorRow, MultiLegDesk
 from optionpilot.engine.multileg.scan import ScanResult, scan_market
+from optionpilot.engine.orders.gate import PreTradeGate
 from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.engine.orders.reconciliation import ReconciliationReport, reconcile
 from optionpilot.engine.orders.settle import work_then_cancel
@@ -258,7 +259,8 @@ def open_standing(view: MarketView, db: str, account_name: str | None = None) ->
     if created:
         journal.current.ledger.append(book.deposit)
     notifier = Notifiers.from_config(config.notify, view.clock)
-    orders = OrderManager(aid, broker, book, ids, view.clock, journal, notifier)
+    gate = PreTradeGate(view.market, config.strategy.risk.pretrade)
+    orders = OrderManager(aid, broker, book, ids, view.clock, journal, notifier, gate)
     orders.restore(
         store.load_orders(rec.engine, run_id, aid), store.stored_executions(rec.engine, run_id, aid)
     )

@@ -34,3 +34,9 @@ class AccountRuntime:
     state: TradingState = TradingState.ACTIVE
     state_reason: str = ""
     day_start_equity: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        gate = self.orders.gate
+        if gate is not None:
+            # The gate refuses entries outside ACTIVE itself, so no path around the dispatcher exists.
+            gate.state_source = lambda: (self.state, self.state_reason)

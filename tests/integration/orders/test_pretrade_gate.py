@@ -4,18 +4,28 @@ by a limit only entries obey."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from optionpilot.adapters.sim.broker import SimulatedBroker
+from optionpilot.core.calendars import Market, calendar_for
 from optionpilot.core.clock import SimulatedClock
 from optionpilot.core.ids import AccountId, IdMaker, PositionId
-from optionpilot.decisions.breaker import TradingState
-from optionpilot.decisions.pretrade.config import PreTradeConfig
+from optionpilot.decisions.breaker import TradingState, entry_allowed
+from optionpilot.decisions.pretrade.config import ENTRY_PURPOSES, PreTradeConfig
+from optionpilot.decisions.pretrade.flow import check_open_orders, check_order_rate
+from optionpilot.decisions.pretrade.hours import check_market_hours
+from optionpilot.decisions.pretrade.prices import NetQuote, check_collar, check_quote_age
+from optionpilot.decisions.pretrade.sizes import check_order_notional, check_position_notional
 from optionpilot.domain.instruments import AssetClass, OptionContract, OptionRight, Stock, Underlying
 from optionpilot.domain.orders import Order, OrderLeg, OrderStatus, OrderType, PositionEffect, Side
 from optionpilot.domain.positions import Position, PositionStatus
-from optionpilot.domain.recommendations import Rejection
+from optionpilot.domain.recommendations import Decision, Rejection
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
@@ -224,3 +234,146 @@ def test_a_spread_is_collared_on_its_net_price() -> None:
     assert w.sent(w.entry(limit="1.20", legs=spread))
     refused = w.entry(limit="1.21", legs=spread)
     assert w.orders.orders[refused.client_order_id].status_reason.startswith("risk.collar")
+
+
+# -- the property: no sequence of orders gets one past a check that should refuse it -----------------------
+
+STALE = OptionContract("SPY", date(2026, 12, 18), D(600), OptionRight.CALL)  # quoted once, long ago
+MISSING = OptionContract("SPY", date(2026, 12, 18), D(610), OptionRight.CALL)  # never quoted
+NYSE = calendar_for(Market.US)
+
+
+@dataclass(frozen=True)
+class Step:
+    advance: int  # seconds forward, or -1: to a minute after the next session's open
+    state: TradingState
+    purpose: str
+    what: str  # which instrument: fresh, stale or missing option quote, stock, a spread
+    market_order: bool
+    offset: Decimal  # the limit's distance from the natural price
+    qty: int
+
+
+step = st.builds(
+    Step,
+    advance=st.sampled_from([0, 0, 0, 0, 20, 20, 61, 61, 900, 6 * 3600, 86_400, 3 * 86_400, -1, -1]),
+    state=st.sampled_from([*[TradingState.ACTIVE] * 4, TradingState.REDUCING, TradingState.HALTED]),
+    purpose=st.sampled_from(["entry", "entry", "scale_in", "exit", "partial_exit", "roll", "unwind"]),
+    what=st.sampled_from(["fresh", "fresh", "stale", "missing", "stock", "spread"]),
+    market_order=st.booleans(),
+    offset=st.sampled_from([D(x) for x in ("-1.00", "-0.30", "-0.05", "0", "0", "0.05", "0.30", "2.00")]),
+    qty=st.sampled_from([1, 1, 2, 3, 5, 20, 120]),
+)
+
+
+def _legs(what: str, entry: bool) -> tuple[OrderLeg, ...]:
+    effect = PositionEffect.OPEN if entry else PositionEffect.CLOSE
+    side = Side.BUY if entry else Side.SELL
+    if what == "stock":
+        return (OrderLeg(Stock("SPY"), side, 1, effect),)
+    if what == "spread":
+        return (OrderLeg(CALL, side, 1, effect), OrderLeg(PUT, side.opposite, 1, effect))
+    contract = {"fresh": CALL, "stale": STALE, "missing": MISSING}[what]
+    return (OrderLeg(contract, side, 1, effect),)
+
+
+def _later(now: datetime, advance: int) -> datetime:
+    if advance >= 0:
+        return now + timedelta(seconds=advance)
+    return NYSE.session(NYSE.next_session(NYSE.local_date(now))).open + timedelta(minutes=1)
+
+
+def _net_quote(w: World, legs: tuple[OrderLeg, ...]) -> NetQuote | None:
+    """The test's own reading of the order's market: buys at the ask, sells at the bid."""
+    now = w.clock.now()
+    bid = ask = value = D(0)
+    ages: list[timedelta] = []
+    for leg in legs:
+        if isinstance(leg.instrument, OptionContract):
+            q = w.market.quote(leg.instrument)
+            if q is None:
+                return None
+            lo, hi = q.bid, q.ask
+            ages.append(now - q.ts)
+        else:
+            lo = hi = D(str(w.market.spot(leg.instrument.symbol)))
+        sign = leg.side.sign
+        bid += sign * (lo if sign > 0 else hi)
+        ask += sign * (hi if sign > 0 else lo)
+        value += sign * (lo + hi) / 2 * leg.multiplier
+    return NetQuote(bid, ask, max(ages) if ages else None, value)
+
+
+def _expected_refusals(
+    w: World, legs: tuple[OrderLeg, ...], s: Step, limit: Decimal | None, sent: list[datetime]
+) -> set[str]:
+    """Every rule the pure checks say no with, for this order now (the test's own reading of the market)."""
+    cfg, now = w.gate.config, w.clock.now()
+    entry = s.purpose in ENTRY_PURPOSES
+    refusals: set[str] = set()
+
+    def judge(d: Decision[Any]) -> None:
+        if not d.ok:
+            refusals.add(d.rule)
+
+    if entry:
+        judge(entry_allowed(w.account.state))
+    day = NYSE.local_date(now)
+    judge(check_market_hours(now, NYSE.session(day) if NYSE.is_session(day) else None, "XNYS"))
+    quote = _net_quote(w, legs)
+    judge(check_quote_age(quote, cfg, entry=entry, market_order=limit is None))
+    if entry and quote is not None:
+        if limit is not None:
+            judge(check_collar(limit, quote, cfg))
+        one_multiplier = len({leg.multiplier for leg in legs}) == 1
+        if limit is not None and one_multiplier:
+            notional = abs(limit) * legs[0].multiplier * s.qty
+        else:
+            notional = abs(quote.unit_value) * s.qty
+        equity = w.broker.account().equity
+        held = abs(w.held.cost_basis()) if s.purpose == "scale_in" else D(0)
+        judge(check_order_notional(notional, equity, cfg))
+        judge(check_position_notional(held, notional, equity, cfg))
+        judge(check_open_orders(len(w.orders.open_orders()), cfg))
+        judge(check_order_rate(sum(1 for t in sent if t > now - timedelta(minutes=1)), cfg))
+    return refusals
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cash=st.sampled_from([1_000, 121_000]), steps=st.lists(step, min_size=1, max_size=20))
+def test_no_order_reaches_the_broker_past_a_check_that_refuses_it(cash: int, steps: list[Step]) -> None:
+    """Random orders (entries and closes, options, stock and spreads, market and limit, any size and price,
+    in and out of hours, holidays, fresh, stale and missing quotes, every trading state): an order reaches
+    `broker.submit` exactly when no applicable pure check refuses it."""
+    w = World(PreTradeConfig(max_open_orders=5, max_orders_per_minute=2), cash=cash)
+    w.market.set_quote(STALE, "3.00", "3.20", ts=OPEN - timedelta(minutes=10))
+    sent: list[datetime] = []
+    for s in steps:
+        w.clock.advance_to(_later(w.clock.now(), s.advance))
+        w.quote_fresh()
+        w.account.state = s.state
+        entry = s.purpose in ENTRY_PURPOSES
+        legs = _legs(s.what, entry)
+        probe = _net_quote(w, legs)
+        mixed = len({leg.multiplier for leg in legs}) > 1
+        limit = None
+        if not (s.market_order or probe is None or mixed):
+            assert probe is not None
+            limit = (probe.ask if entry else probe.bid) + s.offset
+        expected = _expected_refusals(w, legs, s, limit, sent)
+        pid = w.held.position_id
+        if s.purpose == "entry":
+            pid = PositionId(f"p{len(w.orders.orders)}")
+            w.book.add_position(Position(pid, w.book.account_id, "SPY", "entry", w.clock.now(), "t"))
+        order = w.orders.place(
+            legs, s.qty, position_id=pid, purpose=s.purpose, reason="property",
+            order_type=OrderType.MARKET if limit is None else OrderType.LIMIT, limit_price=limit,
+        )  # fmt: skip
+        stored = w.orders.orders[order.client_order_id]
+        if expected:
+            assert not w.sent(order), (expected, s)
+            assert stored.status is OrderStatus.REJECTED
+            assert stored.status_reason.split(":", 1)[0] in expected, (stored.status_reason, expected)
+        else:
+            assert w.sent(order), (stored.status_reason, s)
+            sent.append(w.clock.now())

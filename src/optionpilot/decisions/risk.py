@@ -34,6 +34,10 @@ class RiskConfig(BaseModel):
     daily_halt_loss_pct: Decimal = Field(Decimal("0.05"), gt=0, le=1, description="then halted")
     # The account's maximum loss (seed 004's "maximum loss limits"), of its starting equity: then HALTED.
     max_account_loss_pct: Decimal | None = Field(Decimal("0.20"), gt=0, le=1, description="then halted")
+    # Seed 004's absolute stop per position (`exits.absolute_stop` and its stock and multi-leg kin): of the
+    # equity at the session's open, and at most an amount in the account's currency when set.
+    position_stop_pct: Decimal | None = Field(Decimal("0.05"), gt=0, le=1, description="of equity")
+    position_stop_amount: Decimal | None = Field(None, gt=0, description="in currency")
     greek_caps: GreekCaps = Field(default_factory=GreekCaps)
     pretrade: PreTradeConfig = Field(default_factory=PreTradeConfig)
 

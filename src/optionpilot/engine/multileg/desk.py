@@ -50,6 +50,7 @@ from optionpilot.engine.multileg.exits import (
     MultiLegExits,
     broken_because,
     entry_shape,
+    loss_limit,
     open_positions,
     tradeable,
 )
@@ -254,7 +255,8 @@ class MultiLegDesk:
 
     def monitor(self, *, act: bool) -> list[MonitorRow]:
         """The position manager's multi-leg half (`multileg_exits`), acting unless `act` is False."""
-        return self.exits.monitor(self.clock.now(), self.config.exits, act=act)
+        limit = loss_limit(self.account, self.risk)
+        return self.exits.monitor(self.clock.now(), self.config.exits, act=act, loss_limit=limit)
 
     def close_all(self, p: Position, reason: str, rule: str) -> bool:
         self.exits.now = self.clock.now()

@@ -98,6 +98,7 @@ class MarketSource:
     open: Callable[[SimulatedClock], MarketData]
     step_minutes: int = 1
     label: str = "simulator"
+    end_of_day: bool = False  # one quote snapshot a session (the pre-trade gate's stale guard reads it)
 
 
 def simulator_source(config: OptionPilotConfig) -> MarketSource:
@@ -123,7 +124,9 @@ def build_backtest(
     """
     src = source or simulator_source(config)
     if set(flows) == {"multileg"} and src.step_minutes == 1:
-        src = MarketSource(src.market, src.sessions, src.open, config.strategies.flow.step_minutes, src.label)
+        src = MarketSource(
+            src.market, src.sessions, src.open, config.strategies.flow.step_minutes, src.label, src.end_of_day
+        )
     for account in config.accounts:
         if account.broker != "sim":
             raise ConfigError(
@@ -174,7 +177,7 @@ def build_backtest(
         faults = config.broker.faults
         port: Broker = FaultyBroker(broker, faults) if faults.enabled else broker
         book = AccountBook(aid, currency, account.starting_cash, clock.now())
-        gate = PreTradeGate(market, config.strategy.risk.pretrade)
+        gate = PreTradeGate(market, config.strategy.risk.pretrade, end_of_day=src.end_of_day)
         orders = OrderManager(aid, port, book, ids, clock, journal, notifier, gate)
         accounts.append(
             AccountRuntime(

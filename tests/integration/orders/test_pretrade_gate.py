@@ -67,7 +67,12 @@ class CountingBroker(SimulatedBroker):
 
 class World:
     def __init__(
-        self, config: PreTradeConfig | None = None, cash: int = 100_000, at: datetime = OPEN
+        self,
+        config: PreTradeConfig | None = None,
+        cash: int = 100_000,
+        at: datetime = OPEN,
+        *,
+        end_of_day: bool = False,
     ) -> None:
         self.clock = SimulatedClock(at)
         self.market = StaticMarket(self.clock, [SPY])
@@ -82,7 +87,7 @@ class World:
         self.recorder = KeepingRecorder()
         self.journal = Journal(self.recorder)
         self.journal.begin(self.clock.now())
-        self.gate = PreTradeGate(self.market, config or PreTradeConfig())
+        self.gate = PreTradeGate(self.market, config or PreTradeConfig(), end_of_day=end_of_day)
         self.orders = OrderManager(aid, self.broker, self.book, ids, self.clock, self.journal, gate=self.gate)
         self.account = AccountRuntime(
             aid, "acct", SPY.market, "USD", D(cash), self.broker, self.book, self.orders
@@ -234,6 +239,23 @@ def test_a_spread_is_collared_on_its_net_price() -> None:
     assert w.sent(w.entry(limit="1.20", legs=spread))
     refused = w.entry(limit="1.21", legs=spread)
     assert w.orders.orders[refused.client_order_id].status_reason.startswith("risk.collar")
+
+
+def test_end_of_day_data_decides_at_the_close_on_the_session_s_snapshot() -> None:
+    """The end-of-day replay (and the verbs on a daily store) decide at the close on a snapshot of the
+    session (Cboe's at 15:45): the close counts as in the session and that quote is not stale; a quote of
+    an earlier session is. The simulated broker queues what it gets for the next open."""
+    close = datetime(2026, 11, 25, 21, 0, tzinfo=UTC)
+    w = World(at=close - timedelta(minutes=15), end_of_day=True)
+    w.clock.advance_to(close)
+    assert w.sent(w.entry())
+    assert w.sent(w.close())
+    minute = World(at=close - timedelta(minutes=15))  # minute data: 15 minutes is stale
+    minute.clock.advance_to(close)
+    assert not minute.sent(minute.entry())
+    w.clock.advance_to(datetime(2026, 11, 27, 18, 0, tzinfo=UTC))  # the early close, no new snapshot
+    assert not w.sent(w.entry())
+    assert w.rejections()[-1].rule == "risk.stale_quote"
 
 
 # -- the property: no sequence of orders gets one past a check that should refuse it -----------------------

@@ -64,6 +64,9 @@ def test_stale_quotes_stop_entries_and_market_orders_not_limit_closes() -> None:
     missing = check_quote_age(None, CFG, entry=False, market_order=True)
     assert not missing.ok and missing.rule == "risk.no_quote"
     assert check_quote_age(NetQuote(D(1), D(1), None), CFG, entry=True, market_order=True).ok  # stock
+    # End-of-day data: the session's snapshot is as fresh as it gets (the gate widens the age to it).
+    assert check_quote_age(stale, CFG, entry=True, market_order=True, max_age=timedelta(minutes=15)).ok
+    assert not check_quote_age(stale, CFG, entry=True, market_order=True, max_age=timedelta(seconds=60)).ok
 
 
 def _hours(t: datetime) -> str:

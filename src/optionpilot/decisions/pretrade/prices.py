@@ -45,19 +45,25 @@ def check_collar(limit: Decimal, quote: NetQuote, cfg: PreTradeConfig) -> Decisi
 
 
 def check_quote_age(
-    quote: NetQuote | None, cfg: PreTradeConfig, *, entry: bool, market_order: bool
+    quote: NetQuote | None,
+    cfg: PreTradeConfig,
+    *,
+    entry: bool,
+    market_order: bool,
+    max_age: timedelta | None = None,
 ) -> Decision[timedelta]:
     """No entry on a missing or stale quote; no market order, entry or exit, on one either. A limit exit
-    passes: its price is its own protection, and a position must always be closable."""
+    passes: its price is its own protection, and a position must always be closable. `max_age` widens
+    the configured age (end-of-day data: a quote of this session is as fresh as that data gets)."""
     if not entry and not market_order:
         return Decision.yes(timedelta(0), "a limit close is not held to the quote's age", "risk.quote_exempt")
     what = "an entry" if entry else "a market order"
     if quote is None:
         return Decision.no(f"no quote for every leg: {what} needs one", "risk.no_quote")
-    limit = timedelta(seconds=cfg.max_quote_age_seconds)
+    limit = max(timedelta(seconds=cfg.max_quote_age_seconds), max_age or timedelta(0))
     if quote.age is not None and quote.age > limit:
         return Decision.no(
-            f"quote {int(quote.age.total_seconds())}s old, over {cfg.max_quote_age_seconds}s: "
+            f"quote {int(quote.age.total_seconds())}s old, over {int(limit.total_seconds())}s: "
             f"{what} is not sent on a stale quote",
             "risk.stale_quote",
             age_s=quote.age.total_seconds(),

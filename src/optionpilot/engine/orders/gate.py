@@ -50,10 +50,16 @@ class AccountFacts:
 
 
 class PreTradeGate:
-    def __init__(self, market: MarketData, config: PreTradeConfig | None = None) -> None:
+    def __init__(
+        self, market: MarketData, config: PreTradeConfig | None = None, *, end_of_day: bool = False
+    ) -> None:
         self.market = market
         self.calendar = market.calendar
         self.config = config or PreTradeConfig()
+        # End-of-day data is one snapshot a session (Cboe's at 15:45, vendors' at the close) and the engine
+        # decides at the close: a quote of this session is as fresh as the data gets, one of an earlier
+        # session is stale.
+        self.end_of_day = end_of_day
         # The account's trading state; `AccountRuntime` binds it (ACTIVE until then).
         self.state_source: StateSource = lambda: (TradingState.ACTIVE, "")
         self._sent: deque[datetime] = deque()  # when each order that passed went out, the last minute
@@ -67,15 +73,16 @@ class PreTradeGate:
             allowed = entry_allowed(state, why)
             if not allowed.ok:
                 return Decision.no(allowed.reason, allowed.rule)
+        day = self.calendar.local_date(now)
+        session = self.calendar.session(day) if self.calendar.is_session(day) else None
         if cfg.market_hours:
-            day = self.calendar.local_date(now)
-            session = self.calendar.session(day) if self.calendar.is_session(day) else None
             hours = check_market_hours(now, session, self.calendar.info.calendar_code)
             if not hours.ok:
                 return Decision.no(hours.reason, hours.rule)
         market_order = order.order_type is OrderType.MARKET
         quote = self.net_quote(order, now) if entry or market_order else None
-        fresh = check_quote_age(quote, cfg, entry=entry, market_order=market_order)
+        widen = now - session.open if self.end_of_day and session is not None else None
+        fresh = check_quote_age(quote, cfg, entry=entry, market_order=market_order, max_age=widen)
         if not fresh.ok:
             return Decision.no(fresh.reason, fresh.rule, **fresh.details)
         if entry:

@@ -98,7 +98,8 @@ def test_greek_caps_scale_with_equity_and_let_a_reducing_trade_through() -> None
     d = check_greek_caps(small, GreekValues(), GreekValues(delta=8_001), caps)
     assert not d.ok and d.rule == "risk.net_delta"
     assert check_greek_caps(large, GreekValues(), GreekValues(delta=968_000), caps).ok
-    assert not check_greek_caps(small, GreekValues(), GreekValues(gamma=-1_001), caps).ok
+    assert check_greek_caps(small, GreekValues(), GreekValues(gamma=-2_000), caps).ok
+    assert not check_greek_caps(small, GreekValues(), GreekValues(gamma=-2_001), caps).ok
     v = check_greek_caps(small, GreekValues(), GreekValues(vega=30.5), caps)
     assert not v.ok and v.rule == "risk.net_vega"
     # Over the cap already: a trade toward zero passes, one further out does not.

@@ -5,9 +5,10 @@ different risks), so the caps are on values in the account's currency, as a shar
 - delta: the net delta's value, sum of delta x spot (what the book gains on a 100% move, linearly);
 - gamma: how much that value changes on a 1% move, sum of gamma x spot^2 / 100;
 - vega: what the book gains on one vol point.
-A $1,000 and a $121,000 account get the same leverage. The defaults sit above what the default backtest's
-books reach (delta value at most ~4x equity, gamma value ~0.2x, vega ~1% a point: the seeds trade single
-options and small multi-leg books) so they stop a book that runs away, not the seeds' own trading.
+A $1,000 and a $121,000 account get the same leverage. The defaults sit above what the seeds' own books
+reach, so they stop a book that runs away, not the seeds' trading: the default backtest (net vega at most ~1%
+of equity a point) refuses no entry on them; a long NIFTY straddle the multileg verbs plan on end-of-day
+chains reaches ~1x equity in gamma value (a 1% move adds 0.5% of equity), hence a gamma cap of 2x.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class GreekCaps(BaseModel):
 
     enabled: bool = True
     delta_equity_multiple: float = Field(8.0, gt=0, description="|sum delta x spot| / equity")
-    gamma_equity_multiple: float = Field(1.0, gt=0, description="|sum gamma x spot^2 / 100| / equity")
+    gamma_equity_multiple: float = Field(2.0, gt=0, description="|sum gamma x spot^2 / 100| / equity")
     vega_equity_pct: float = Field(0.03, gt=0, description="|net vega per vol point| / equity")
 
 

@@ -94,17 +94,21 @@ def test_market_hours_from_the_calendar_with_holidays_and_early_closes() -> None
 def test_greek_caps_scale_with_equity_and_let_a_reducing_trade_through() -> None:
     caps = GreekCaps()
     small, large = D(1_000), D(121_000)
-    assert check_greek_caps(small, GreekValues(), GreekValues(delta=8_000), caps).ok  # 8x equity
-    d = check_greek_caps(small, GreekValues(), GreekValues(delta=8_001), caps)
+    assert check_greek_caps(small, GreekValues(), GreekValues(delta=25_000), caps).ok  # 25x equity
+    d = check_greek_caps(small, GreekValues(), GreekValues(delta=-25_001), caps)
     assert not d.ok and d.rule == "risk.net_delta"
-    assert check_greek_caps(large, GreekValues(), GreekValues(delta=968_000), caps).ok
+    assert check_greek_caps(large, GreekValues(), GreekValues(delta=3_025_000), caps).ok
+    # Gamma: short only (a long option loses at most its premium).
     assert check_greek_caps(small, GreekValues(), GreekValues(gamma=-2_000), caps).ok
-    assert not check_greek_caps(small, GreekValues(), GreekValues(gamma=-2_001), caps).ok
-    v = check_greek_caps(small, GreekValues(), GreekValues(vega=30.5), caps)
+    g = check_greek_caps(small, GreekValues(), GreekValues(gamma=-2_001), caps)
+    assert not g.ok and g.rule == "risk.net_gamma"
+    assert check_greek_caps(small, GreekValues(), GreekValues(gamma=50_000), caps).ok
+    v = check_greek_caps(small, GreekValues(), GreekValues(vega=-30.5), caps)
     assert not v.ok and v.rule == "risk.net_vega"
     # Over the cap already: a trade toward zero passes, one further out does not.
-    over = GreekValues(delta=12_000)
-    assert check_greek_caps(small, over, GreekValues(delta=-1_000), caps).ok
+    over = GreekValues(delta=30_000, gamma=-3_000)
+    assert check_greek_caps(small, over, GreekValues(delta=-1_000, gamma=500), caps).ok
     assert not check_greek_caps(small, over, GreekValues(delta=1), caps).ok
+    assert not check_greek_caps(small, over, GreekValues(gamma=-1), caps).ok
     off = GreekCaps(enabled=False)
     assert check_greek_caps(small, GreekValues(), GreekValues(delta=1e9), off).ok

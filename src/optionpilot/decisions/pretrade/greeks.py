@@ -3,12 +3,12 @@
 Share-equivalents do not scale across accounts or markets (50 deltas of a ₹2,500 stock and of a $20 one are
 different risks), so the caps are on values in the account's currency, as a share of its equity:
 - delta: the net delta's value, sum of delta x spot (what the book gains on a 100% move, linearly);
-- gamma: how much that value changes on a 1% move, sum of gamma x spot^2 / 100;
+- gamma: how much that value changes on a 1% move, sum of gamma x spot^2 / 100, capped when short only;
 - vega: what the book gains on one vol point.
 A $1,000 and a $121,000 account get the same leverage. The defaults sit above what the seeds' own books
-reach, so they stop a book that runs away, not the seeds' trading: the default backtest (net vega at most ~1%
-of equity a point) refuses no entry on them; a long NIFTY straddle the multileg verbs plan on end-of-day
-chains reaches ~1x equity in gamma value (a 1% move adds 0.5% of equity), hence a gamma cap of 2x.
+reach, so they stop a book that runs away, not the seeds' trading: the default backtest refuses no entry on
+them, and one call on a $180 stock, which a $1,000 account's tier buys (issue 5's planted surge), is ~15x
+equity in delta value, hence a delta cap of 25x.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class GreekCaps(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = True
-    delta_equity_multiple: float = Field(8.0, gt=0, description="|sum delta x spot| / equity")
+    delta_equity_multiple: float = Field(25.0, gt=0, description="|sum delta x spot| / equity")
     gamma_equity_multiple: float = Field(2.0, gt=0, description="|sum gamma x spot^2 / 100| / equity")
     vega_equity_pct: float = Field(0.03, gt=0, description="|net vega per vol point| / equity")
 
@@ -55,12 +55,15 @@ def check_greek_caps(
     eq = float(equity)
     if eq <= 0:
         return Decision.no(f"equity {cents(equity)} is not positive: no Greeks can be added", "risk.equity")
+    # Gamma is capped on the short side only: a long-gamma book loses at most its premium (which the
+    # notional caps and sizing bound), a short-gamma one loses with the square of the move.
     limits = (
-        ("delta", "risk.net_delta", net.delta, after.delta, caps.delta_equity_multiple * eq, "delta value"),
-        ("gamma", "risk.net_gamma", net.gamma, after.gamma, caps.gamma_equity_multiple * eq, "gamma per 1%"),
-        ("vega", "risk.net_vega", net.vega, after.vega, caps.vega_equity_pct * eq, "vega per vol point"),
-    )
-    for _name, rule, before, now, limit, label in limits:
+        ("risk.net_delta", net.delta, after.delta, caps.delta_equity_multiple * eq, "delta value"),
+        ("risk.net_gamma", min(net.gamma, 0.0), min(after.gamma, 0.0), caps.gamma_equity_multiple * eq,
+         "short gamma per 1%"),
+        ("risk.net_vega", net.vega, after.vega, caps.vega_equity_pct * eq, "vega per vol point"),
+    )  # fmt: skip
+    for rule, before, now, limit, label in limits:
         if abs(now) > limit and abs(now) > abs(before):
             return Decision.no(
                 f"net {label} would be {now:+,.0f}, over the cap of {limit:,.0f} "

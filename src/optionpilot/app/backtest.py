@@ -26,6 +26,7 @@ from optionpilot.engine.alerts import AlertMonitor
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.health import HealthTracker
 from optionpilot.engine.journal import Journal
+from optionpilot.engine.orders.gate import PreTradeGate
 from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.engine.pipeline import FLOWS, Flow, Pipeline
 from optionpilot.engine.rules import Rules
@@ -105,6 +106,7 @@ class MarketSource:
     open: Callable[[SimulatedClock], MarketData]
     step_minutes: int = 1
     label: str = "simulator"
+    end_of_day: bool = False  # one quote snapshot a session (the pre-trade gate's stale guard reads it)
 
 
 def simulator_source(config: OptionPilotConfig) -> MarketSource:
@@ -134,7 +136,9 @@ def build_backtest(
     """
     src = source or simulator_source(config)
     if set(flows) == {"multileg"} and src.step_minutes == 1:
-        src = MarketSource(src.market, src.sessions, src.open, config.strategies.flow.step_minutes, src.label)
+        src = MarketSource(
+            src.market, src.sessions, src.open, config.strategies.flow.step_minutes, src.label, src.end_of_day
+        )
     for account in config.accounts:
         if account.broker != "sim":
             raise ConfigError(
@@ -190,7 +194,8 @@ def build_backtest(
         faults = config.broker.faults
         port: Broker = FaultyBroker(broker, faults) if faults.enabled else broker
         book = AccountBook(aid, currency, account.starting_cash, clock.now())
-        orders = OrderManager(aid, port, book, ids, clock, journal, notifier)
+        gate = PreTradeGate(market, config.strategy.risk.pretrade, end_of_day=src.end_of_day)
+        orders = OrderManager(aid, port, book, ids, clock, journal, notifier, gate)
         accounts.append(
             AccountRuntime(
                 aid,

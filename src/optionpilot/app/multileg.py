@@ -43,6 +43,7 @@ from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
 from optionpilot.engine.multileg.desk import MonitorRow, MultiLegDesk
 from optionpilot.engine.multileg.scan import ScanResult, scan_market
+from optionpilot.engine.orders.gate import PreTradeGate
 from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.engine.orders.reconciliation import ReconciliationReport, reconcile
 from optionpilot.engine.orders.settle import work_then_cancel
@@ -70,6 +71,7 @@ class MarketView:
     session: Session
     symbols: list[str]
     label: str
+    end_of_day: bool = False  # a store of daily snapshots: the verbs look at its last close
 
 
 def open_market(
@@ -92,7 +94,10 @@ def open_market(
         last = spec.sessions[-1]
         at = last.close - timedelta(minutes=minutes) if spec.intraday else last.close
         clock = SimulatedClock(at)
-        return MarketView(config, spec.market, clock, spec.open(clock), last, list(spec.symbols), spec.label)
+        return MarketView(
+            config, spec.market, clock, spec.open(clock), last, list(spec.symbols), spec.label,
+            end_of_day=not spec.intraday,
+        )  # fmt: skip
     sim = config.market
     if market is not None and market is not sim.market:
         sim = SimMarketConfig.india() if market is Market.IN else SimMarketConfig()
@@ -259,7 +264,8 @@ def open_standing(view: MarketView, db: str, account_name: str | None = None) ->
     if created:
         journal.current.ledger.append(book.deposit)
     notifier = Notifiers.from_config(config.notify, view.clock)
-    orders = OrderManager(aid, broker, book, ids, view.clock, journal, notifier)
+    gate = PreTradeGate(view.market, config.strategy.risk.pretrade, end_of_day=view.end_of_day)
+    orders = OrderManager(aid, broker, book, ids, view.clock, journal, notifier, gate)
     orders.restore(
         store.load_orders(rec.engine, run_id, aid), store.stored_executions(rec.engine, run_id, aid)
     )

@@ -41,7 +41,9 @@ def replay_source(
     store = ensure_store(data, Path(config.run.out), console)
     wanted = [s.strip().upper() for s in symbols.split(",") if s.strip()] if symbols else None
     spec = open_store_for_backtest(store, wanted)
-    source = MarketSource(spec.market, spec.sessions, spec.open, spec.step_minutes, spec.label)
+    source = MarketSource(
+        spec.market, spec.sessions, spec.open, spec.step_minutes, spec.label, end_of_day=not spec.intraday
+    )
     # The default accounts trade in the data's market; accounts a user configured are kept as given.
     if config.accounts == default_accounts() and spec.market is not config.accounts[0].market:
         accounts = [a.model_copy(update={"market": spec.market}) for a in config.accounts]

@@ -59,3 +59,25 @@ def entry_allowed(state: TradingState, why: str = "") -> Decision[TradingState]:
         return Decision.yes(state, "the account is active", "risk.state_active")
     tail = f" ({why})" if why else ""
     return Decision.no(f"the account is {state.value}: closing only{tail}", f"risk.state_{state.value}")
+
+
+def account_loss_state(
+    start_equity: Decimal, equity: Decimal, state: TradingState, *, max_loss_pct: Decimal
+) -> Decision[TradingState]:
+    """Seed 004's account-level maximum loss: at `max_loss_pct` of the account's starting equity the
+    account is HALTED (only an operator resumes it); below, the state is left as it is."""
+    if start_equity <= 0:
+        return Decision.yes(
+            state, f"no starting equity ({start_equity}) to measure a loss on", "risk.no_start"
+        )
+    loss = start_equity - equity
+    pct = loss / start_equity
+    said = f"loss since the start {cents(loss)} ({pct:.2%} of {cents(start_equity)})"
+    if pct >= max_loss_pct:
+        return Decision.yes(
+            TradingState.HALTED,
+            f"{said} reached the account's {max_loss_pct:.0%} maximum loss: halted until an operator resumes",
+            "risk.account_loss",
+            loss_pct=float(pct),
+        )
+    return Decision.yes(state, f"{said}, under the {max_loss_pct:.0%} maximum", "risk.account_loss_ok")

@@ -3,13 +3,15 @@ and the fall-back to the stock when no option passes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from optionpilot.core.money import ZERO, cents
+from optionpilot.decisions.pretrade.config import PreTradeConfig
+from optionpilot.decisions.pretrade.greeks import GreekCaps, GreekValues, check_greek_caps
 from optionpilot.domain.recommendations import Decision
 
 DAY_TRADE = "day_trade"
@@ -22,14 +24,29 @@ class RiskConfig(BaseModel):
     max_day_positions: int = Field(5, ge=0)
     max_swing_positions: int = Field(2, ge=0)
     max_deployed_pct: Decimal = Field(Decimal("0.70"), gt=0, le=1)  # 30% stays in cash
-    # Net delta in share equivalents and net vega in currency per vol point. The seeds ask for caps
-    # but name no number, so they are off until a user sets them.
+    # Net delta in share equivalents and net vega in currency per vol point, absolute: off unless set.
+    # The caps on by default are `greek_caps`, scaled to equity (`decisions.pretrade.greeks`).
     max_abs_net_delta: float | None = Field(None, gt=0)
     max_abs_net_vega: float | None = Field(None, gt=0)
     allow_stock_fallback: bool = True
     # The daily loss breaker (issue 17, `decisions.breaker`): of the equity at the session's open.
     daily_max_loss_pct: Decimal = Field(Decimal("0.03"), gt=0, le=1, description="then closing only")
     daily_halt_loss_pct: Decimal = Field(Decimal("0.05"), gt=0, le=1, description="then halted")
+    # The account's maximum loss (seed 004's "maximum loss limits"), of its starting equity: then HALTED.
+    max_account_loss_pct: Decimal | None = Field(Decimal("0.20"), gt=0, le=1, description="then halted")
+    # Seed 004's absolute stop per position (`exits.absolute_stop` and its stock and multi-leg kin): of the
+    # equity at the session's open, and at most an amount in the account's currency when set.
+    position_stop_pct: Decimal | None = Field(Decimal("0.05"), gt=0, le=1, description="of equity")
+    position_stop_amount: Decimal | None = Field(None, gt=0, description="in currency")
+    greek_caps: GreekCaps = Field(default_factory=GreekCaps)
+    pretrade: PreTradeConfig = Field(default_factory=PreTradeConfig)
+
+    @property
+    def wants_greeks(self) -> bool:
+        """Whether an entry needs the book's Greeks (they cost a pricing pass)."""
+        return (
+            self.greek_caps.enabled or self.max_abs_net_delta is not None or self.max_abs_net_vega is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +57,7 @@ class PortfolioState:
     open_swing_trades: int = 0
     net_delta: float = 0.0  # share equivalents, signed
     net_vega: float = 0.0  # currency per 1 vol point, signed
+    net_values: GreekValues = field(default_factory=GreekValues)  # in currency, for `greek_caps`
 
 
 def check_risk(
@@ -49,6 +67,7 @@ def check_risk(
     *,
     delta: float = 0.0,
     vega: float = 0.0,
+    values: GreekValues | None = None,
     config: RiskConfig | None = None,
 ) -> Decision[Decimal]:
     """Whether a new position of `cost` (and its signed delta and vega) fits; yes with the capital left."""
@@ -76,7 +95,7 @@ def check_risk(
             deployed=float(after),
             limit=float(limit),
         )
-    greeks = check_net_greeks(state, delta, vega, cfg)
+    greeks = check_net_greeks(state, delta, vega, cfg, values=values)
     if not greeks.ok:
         return greeks
     left = max(limit - after, ZERO)
@@ -89,9 +108,15 @@ def check_risk(
 
 
 def check_net_greeks(
-    state: PortfolioState, delta: float, vega: float, config: RiskConfig | None = None
+    state: PortfolioState,
+    delta: float,
+    vega: float,
+    config: RiskConfig | None = None,
+    *,
+    values: GreekValues | None = None,
 ) -> Decision[Decimal]:
-    """The account's net delta and vega caps with a new trade's signed Greeks added (off unless set)."""
+    """The account's net Greeks with a new trade's added: the absolute delta and vega caps (off unless
+    set), then the caps scaled to equity (`greek_caps`, on) on the trade's `values`."""
     cfg = config or RiskConfig()
     new_delta = state.net_delta + delta
     if cfg.max_abs_net_delta is not None and abs(new_delta) > cfg.max_abs_net_delta:
@@ -103,6 +128,9 @@ def check_net_greeks(
         return Decision.no(
             f"net vega would be {new_vega:+.1f}, over {cfg.max_abs_net_vega:g}", "risk.net_vega"
         )
+    scaled = check_greek_caps(state.equity, state.net_values, values or GreekValues(), cfg.greek_caps)
+    if not scaled.ok:
+        return Decision.no(scaled.reason, scaled.rule, **scaled.details)
     return Decision.yes(ZERO, f"net delta {new_delta:+.1f}, net vega {new_vega:+.1f}", "risk.greeks_ok")
 
 

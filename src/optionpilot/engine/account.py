@@ -40,3 +40,9 @@ class AccountRuntime:
     liquidity_failures: int = 0
     # The run's health; when set, the dispatcher refuses entries while data or the broker is silent.
     health: HealthTracker | None = None
+
+    def __post_init__(self) -> None:
+        gate = self.orders.gate
+        if gate is not None:
+            # The gate refuses entries outside ACTIVE itself, so no path around the dispatcher exists.
+            gate.state_source = lambda: (self.state, self.state_reason)

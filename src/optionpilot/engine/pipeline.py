@@ -20,7 +20,7 @@ from typing import Literal
 from optionpilot.core.clock import Clock
 from optionpilot.core.ids import IdMaker
 from optionpilot.core.money import ZERO
-from optionpilot.decisions.breaker import TradingState, daily_loss_state
+from optionpilot.decisions.breaker import TradingState, account_loss_state, daily_loss_state
 from optionpilot.decisions.kelly import ClosedTrade
 from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.domain.market import NewsItem
@@ -363,6 +363,12 @@ class Pipeline:
         )
         if d.value is not None and d.value is not account.state:
             self._set_state(account, d.value, f"{d.rule}: {d.reason}", now)
+        if risk.max_account_loss_pct is not None and account.state is not TradingState.HALTED:
+            total = account_loss_state(
+                account.starting_cash, equity, account.state, max_loss_pct=risk.max_account_loss_pct
+            )
+            if total.value is TradingState.HALTED:
+                self._set_state(account, total.value, f"{total.rule}: {total.reason}", now)
 
     def _set_state(self, account: AccountRuntime, state: TradingState, reason: str, now: datetime) -> None:
         listener = self.controls.persist if self.controls is not None else None

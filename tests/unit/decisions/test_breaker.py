@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from optionpilot.decisions.breaker import TradingState, daily_loss_state, entry_allowed
+from optionpilot.decisions.breaker import TradingState, account_loss_state, daily_loss_state, entry_allowed
 
 D = Decimal
 LIMITS = {"max_loss_pct": D("0.03"), "halt_loss_pct": D("0.05")}
@@ -34,3 +34,13 @@ def test_only_an_active_account_enters() -> None:
     no = entry_allowed(TradingState.REDUCING, "risk.daily_loss: loss today 3.1%")
     assert not no.ok and no.rule == "risk.state_reducing" and "loss today 3.1%" in no.reason
     assert entry_allowed(TradingState.HALTED).rule == "risk.state_halted"
+
+
+def test_the_account_maximum_loss_halts_from_the_starting_equity() -> None:
+    under = account_loss_state(D(1_000), D("800.01"), TradingState.ACTIVE, max_loss_pct=D("0.20"))
+    assert under.value is TradingState.ACTIVE and under.rule == "risk.account_loss_ok"
+    hit = account_loss_state(D(1_000), D(800), TradingState.REDUCING, max_loss_pct=D("0.20"))
+    assert hit.value is TradingState.HALTED and hit.rule == "risk.account_loss"
+    assert "200.00 (20.00% of 1000.00)" in hit.reason
+    kept = account_loss_state(D(121_000), D(120_000), TradingState.REDUCING, max_loss_pct=D("0.20"))
+    assert kept.value is TradingState.REDUCING

@@ -5,6 +5,7 @@ multi-leg positions at once over arrays. Both take their ordered rules from `reg
 `registry.select_rules` and the `rule_sets` of their config.
 """
 
+from optionpilot.decisions.exits.absolute import position_loss_limit
 from optionpilot.decisions.exits.actions import ExitAction, ExitSignal, Urgency
 from optionpilot.decisions.exits.closing import ClosePlan, LegState, plan_close, shape_problem
 from optionpilot.decisions.exits.config import ExitConfig, MultiLegExitConfig
@@ -48,6 +49,7 @@ __all__ = [
     "explain",
     "partial_quantity",
     "plan_close",
+    "position_loss_limit",
     "propose_roll",
     "select_rules",
     "shape_problem",

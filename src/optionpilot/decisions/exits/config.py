@@ -19,12 +19,26 @@ _UNDERLYING = ("exits.sma20_break", "exits.underlying_stop", "exits.vol_spike", 
 _OPTION = ("exits.stop_loss", "exits.trailing_stop", "exits.profit_target", "exits.expected_move")
 _AFTER = ("exits.delta", "exits.trend_flip")
 SINGLE_LEG_RULE_SETS: dict[str, tuple[str, ...]] = {
-    "*/day_trade": ("exits.day_close", *_UNDERLYING, *_OPTION, *_AFTER, "exits.follow_through"),
+    "*/day_trade": (
+        "exits.day_close",
+        "exits.absolute_stop",
+        *_UNDERLYING,
+        *_OPTION,
+        *_AFTER,
+        "exits.follow_through",
+    ),
     # Shares (a stock entry, or shares delivered at expiry), whatever the style.
-    "stock/*": ("exits.delivered_shares", "exits.stock_stop", "exits.stock_target", "exits.flat_by_close"),
+    "stock/*": (
+        "exits.delivered_shares",
+        "exits.stock_absolute_stop",
+        "exits.stock_stop",
+        "exits.stock_target",
+        "exits.flat_by_close",
+    ),
     "*/swing_trade": (
         "exits.swing_expiry",
         "exits.swing_time",
+        "exits.absolute_stop",
         *_UNDERLYING,
         *_OPTION,
         "exits.theta_share",
@@ -34,6 +48,7 @@ SINGLE_LEG_RULE_SETS: dict[str, tuple[str, ...]] = {
 }
 MULTI_LEG_RULE_SETS: dict[str, tuple[str, ...]] = {
     "*/*": (
+        "multileg_exit.absolute_stop",
         "multileg_exit.stop",
         "multileg_exit.time",
         "multileg_exit.max_hold",  # seed 004: maximum holding period

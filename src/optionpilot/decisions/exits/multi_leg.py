@@ -51,6 +51,7 @@ class Rule(IntEnum):
     SCALING = 6
     TRAILING = 7
     MAX_HOLD = 8
+    ABSOLUTE_STOP = 9
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class ExitInputs:
     strategy: tuple[str, ...] = ()  # the strategy type of each row, to choose its rules; () for any
     days_held: I64 | None = None  # calendar days since entry
     peak_capture: F64 | None = None  # highest capture seen before this look (NaN: none yet)
+    loss_limit: float | None = None  # seed 004's absolute stop per position, in currency; None: off
 
     def __len__(self) -> int:
         return int(self.basis.shape[0])
@@ -239,6 +241,22 @@ def max_hold(look: MultiLegLook) -> MultiLegFire:
     if held is None:
         return np.zeros(n, dtype=bool), _urg(n, 1)
     return held >= look.cfg.max_hold_days, _urg(n, 1)
+
+
+def _absolute_why(look: MultiLegLook, i: int) -> str:
+    return (
+        f"absolute stop: the position has lost {-float(look.pnl[i]):,.2f}, the limit per position is "
+        f"{look.inp.loss_limit or 0:,.2f}"
+    )
+
+
+@REGISTRY.multi_leg("multileg_exit.absolute_stop", Rule.ABSOLUTE_STOP, ExitAction.CLOSE, _absolute_why)
+def absolute_stop(look: MultiLegLook) -> MultiLegFire:
+    """Seed 004's absolute stop per position (`absolute.py`), on the same loss the other rules read."""
+    n, limit = len(look.inp), look.inp.loss_limit
+    if limit is None:
+        return np.zeros(n, dtype=bool), _urg(n, 2)
+    return -look.pnl >= limit, _urg(n, 2)
 
 
 _ACTION_BY_CODE = {int(Rule.HOLD): ExitAction.HOLD} | {

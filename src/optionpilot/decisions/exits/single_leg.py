@@ -60,6 +60,9 @@ class PositionView:
     realized_vol: float | None = None
     short_move_sigma: float | None = None
     entry_dte: int | None = None
+    # Seed 004's absolute stop (`absolute.py`): the most the position may lose, in currency; None: off.
+    loss_limit: float | None = None
+    multiplier: int = 100
 
 
 @dataclass(frozen=True, slots=True)

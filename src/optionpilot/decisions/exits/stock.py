@@ -27,6 +27,7 @@ class StockView:
     style: str  # the position's trade style ("stock", "day_trade", "swing_trade")
     minutes_to_close: float
     delivered: bool = False
+    loss_limit: float | None = None  # seed 004's absolute stop, in currency (`absolute.py`); None: off
 
     @property
     def move(self) -> float:

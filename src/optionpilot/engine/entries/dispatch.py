@@ -22,6 +22,7 @@ from optionpilot.core.money import ZERO, cents
 from optionpilot.decisions.breaker import entry_allowed
 from optionpilot.decisions.budgets import Sleeve, check_sleeve, sleeve_for_style
 from optionpilot.decisions.netting import opposite_side
+from optionpilot.decisions.pretrade.greeks import GreekValues
 from optionpilot.decisions.risk import PortfolioState, RiskConfig, check_net_greeks, check_risk
 from optionpilot.domain.accounts import AccountSnapshot
 from optionpilot.domain.orders import OrderLeg
@@ -84,6 +85,7 @@ def portfolio_state(
         open_swing_trades=swing,
         net_delta=net.delta,
         net_vega=net.vega,
+        net_values=net.values,
     )
 
 
@@ -109,7 +111,7 @@ def net_greeks_for_caps(
     marker: Marker, risk: RiskConfig, account: AccountRuntime, now: datetime
 ) -> PortfolioGreeks:
     """The account's net Greeks when a cap asks for them (they cost a pricing pass), else zeros."""
-    if risk.max_abs_net_delta is None and risk.max_abs_net_vega is None:
+    if not risk.wants_greeks:
         return PortfolioGreeks()
     positions = account.book.open_positions()
     return marker.greeks(positions, marker.marks(positions), now)
@@ -133,6 +135,7 @@ class AccountDispatcher:
         net: PortfolioGreeks,
         delta: float = 0.0,
         vega: float = 0.0,
+        values: GreekValues | None = None,
     ) -> Decision[Decimal]:
         """Netting, then the sleeve's budget, then the account's limits; yes with the sleeve's room left."""
         positions = self.account.book.open_positions()
@@ -164,9 +167,11 @@ class AccountDispatcher:
         state = portfolio_state(snapshot, positions, net)
         if sleeve == "multileg":
             # The allocator sized it within the sleeve; seed 001's counts and 70% cap are the intraday's.
-            risk = check_net_greeks(state, delta, vega, self.risk)
+            risk = check_net_greeks(state, delta, vega, self.risk, values=values)
         else:
-            risk = check_risk(state, trade_style, cost, delta=delta, vega=vega, config=self.risk)
+            risk = check_risk(
+                state, trade_style, cost, delta=delta, vega=vega, values=values, config=self.risk
+            )
         if not risk.ok:
             return Decision.no(risk.reason, risk.rule, **risk.details)
         return Decision.yes(budget.value or ZERO, f"{budget.reason}; {risk.reason}", "dispatch.admitted")

@@ -12,6 +12,7 @@ from optionpilot.core.money import to_decimal
 from optionpilot.decisions.budgets import sleeve_for_style
 from optionpilot.decisions.exits import entry_passes_exit_rules
 from optionpilot.decisions.kelly import kelly_from_trades
+from optionpilot.decisions.pretrade.greeks import GreekValues
 from optionpilot.decisions.risk import stock_fallback, stock_side
 from optionpilot.decisions.selection import select_contract
 from optionpilot.decisions.sizing import size_option, size_stock
@@ -33,7 +34,7 @@ from optionpilot.engine.entries.dispatch import (
     sleeve_of,
 )
 from optionpilot.engine.entries.greeks import stamp_entry_greeks
-from optionpilot.engine.marks import Marker, option_greeks_full, option_greeks_one
+from optionpilot.engine.marks import Marker, option_greek_values, option_greeks_one
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData
@@ -200,11 +201,12 @@ class EntryStage:
         cost = premium * contract.multiplier * plan.initial
         net = net_greeks_for_caps(self.marker, self.rules.risk, account, tick.now)
         trade_delta = trade_vega = 0.0
-        if self.rules.risk.max_abs_net_delta is not None or self.rules.risk.max_abs_net_vega is not None:
-            g = option_greeks_full(self.market, contract, float(quote.mid), tick.now)
-            if g is not None:
-                units = plan.initial * contract.multiplier
-                trade_delta, trade_vega = g[0] * units, g[1] * units / 100.0
+        values = GreekValues()
+        if self.rules.risk.wants_greeks:
+            units = plan.initial * contract.multiplier
+            trade_delta, trade_vega, values = option_greek_values(
+                self.market, contract, float(quote.mid), tick.now, units
+            )
         admitted_trade = AccountDispatcher(account, self.rules.risk).admit(
             sleeve=sleeve_for_style(signal.trade_style),
             trade_style=signal.trade_style,
@@ -214,6 +216,7 @@ class EntryStage:
             net=net,
             delta=trade_delta,
             vega=trade_vega,
+            values=values,
         )
         if not admitted_trade.ok:
             self._reject(tick, account, signal, admitted_trade, "risk")
@@ -330,6 +333,7 @@ class EntryStage:
             snapshot=snapshot,
             net=net,
             delta=float(units),
+            values=GreekValues(delta=float(units * price)),
         )
         if not risk.ok:
             self._reject(tick, account, signal, risk, "risk")

@@ -31,7 +31,7 @@ from optionpilot.domain.recommendations import PositionEvent
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.exits.rolls import send_roll
 from optionpilot.engine.marks import Marker, delta_theta, greeks_at_iv, option_iv
-from optionpilot.engine.multileg.exits import META_FLOW, MonitorRow, MultiLegExits
+from optionpilot.engine.multileg.exits import META_FLOW, MonitorRow, MultiLegExits, loss_limit
 from optionpilot.engine.rules import Rules
 from optionpilot.engine.ticker import Tick
 from optionpilot.ports.market_data import MarketData
@@ -66,6 +66,7 @@ class ExitStage:
         the multileg flow's own pace, `strategies.flow.step_minutes`)."""
         rows: list[MonitorRow] = []
         multileg = False
+        limit = loss_limit(account, self.rules.risk)
         for position in account.book.open_positions():
             if position.meta.get("flow") == META_FLOW:
                 multileg = True
@@ -83,13 +84,13 @@ class ExitStage:
             row = None
             if len(options) == 1 and not stocks and options[0].quantity > 0:
                 f = features.get(position.underlying)
-                row = self._option(tick, account, position, options[0], f, act)
+                row = self._option(tick, account, position, options[0], f, act, limit)
             elif stocks and not options:
-                row = self._stock(tick, account, position, stocks[0], act)
+                row = self._stock(tick, account, position, stocks[0], act, limit)
             if row is not None:
                 rows.append(row)
         if multileg and multileg_due:
-            rows += self.multileg_exits(account).monitor(tick.now, self.multileg, act=act)
+            rows += self.multileg_exits(account).monitor(tick.now, self.multileg, act=act, loss_limit=limit)
         return rows
 
     def multileg_exits(self, account: AccountRuntime) -> MultiLegExits:
@@ -107,6 +108,7 @@ class ExitStage:
         leg: PositionLeg,
         f: Features | None,
         act: bool,
+        limit: float | None = None,
     ) -> MonitorRow | None:
         contract = leg.instrument
         assert isinstance(contract, OptionContract)
@@ -157,6 +159,8 @@ class ExitStage:
             realized_vol=f.realized_vol if f is not None else None,
             short_move_sigma=self._short_move_sigma(f),
             entry_dte=(contract.expiry - self.market.calendar.local_date(position.opened_at)).days,
+            loss_limit=limit,
+            multiplier=contract.multiplier,
         )
         decision = evaluate_exit(view, self.rules.exits)
         signal = decision.value
@@ -261,7 +265,13 @@ class ExitStage:
         send_roll(account, position, [(contract, leg.quantity)], [(new, leg.quantity)], text, now)
 
     def _stock(
-        self, tick: Tick, account: AccountRuntime, position: Position, leg: PositionLeg, act: bool
+        self,
+        tick: Tick,
+        account: AccountRuntime,
+        position: Position,
+        leg: PositionLeg,
+        act: bool,
+        limit: float | None = None,
     ) -> MonitorRow | None:
         now = tick.now
         spot = self.market.spot(leg.instrument.key)
@@ -273,6 +283,7 @@ class ExitStage:
             style=position.meta.get("trade_style", "stock"),
             minutes_to_close=(tick.session.close - now).total_seconds() / 60,
             delivered=position.meta.get("delivered") == "1",
+            loss_limit=limit,
         )
         decision = evaluate_stock_exit(view)
         signal = decision.value

@@ -11,6 +11,7 @@ from decimal import Decimal
 import numpy as np
 from numpy.typing import NDArray
 
+from optionpilot.decisions.pretrade.greeks import GreekValues
 from optionpilot.domain.instruments import OptionContract
 from optionpilot.domain.positions import Position
 from optionpilot.ports.market_data import MarketData
@@ -28,6 +29,13 @@ class PortfolioGreeks:
     gamma: float = 0.0  # shares-equivalent per 1.00 move
     vega: float = 0.0  # currency per 1 vol point
     theta: float = 0.0  # currency per calendar day
+    # In the account's currency, for the caps scaled to equity (`decisions.pretrade.greeks`).
+    delta_value: float = 0.0  # sum of delta x spot
+    gamma_value: float = 0.0  # sum of gamma x spot^2 / 100: the delta value's change on a 1% move
+
+    @property
+    def values(self) -> GreekValues:
+        return GreekValues(self.delta_value, self.gamma_value, self.vega)
 
 
 def greeks_at_prices(
@@ -49,7 +57,7 @@ def portfolio_greeks(
     market: MarketData, positions: Sequence[Position], marks: dict[str, Decimal], now: datetime
 ) -> PortfolioGreeks:
     rows: list[tuple[OptionContract, int, float]] = []
-    delta = 0.0
+    delta = delta_value = 0.0
     for position in positions:
         for key, leg in position.legs.items():
             if leg.quantity == 0:
@@ -59,11 +67,13 @@ def portfolio_greeks(
                 rows.append((inst, leg.quantity * inst.multiplier, float(marks.get(key, leg.avg_price))))
             else:
                 delta += leg.quantity
+                delta_value += leg.quantity * market.spot(inst.symbol)
     if not rows:
-        return PortfolioGreeks(delta=delta)
+        return PortfolioGreeks(delta=delta, delta_value=delta_value)
+    spot = np.array([market.spot(c.underlying) for c, _, _ in rows])
     g = greeks_at_prices(
         np.array([p for _, _, p in rows]),
-        np.array([market.spot(c.underlying) for c, _, _ in rows]),
+        spot,
         np.array([float(c.strike) for c, _, _ in rows]),
         np.array([years_to_expiry(market, c, now) for c, _, _ in rows]),
         market.risk_free_rate(now.date(), 30),
@@ -76,6 +86,8 @@ def portfolio_greeks(
         gamma=float(np.sum(g.gamma * qty)),
         vega=float(np.sum(g.vega * qty)) / 100.0,
         theta=float(np.sum(g.theta * qty)) / 365.0,
+        delta_value=delta_value + float(np.sum(g.delta * qty * spot)),
+        gamma_value=float(np.sum(g.gamma * qty * spot * spot)) / 100.0,
     )
 
 
@@ -118,6 +130,19 @@ def option_greeks_full(
     """Delta and vega (per 1.00 of vol) of one option from its own price; None where no IV exists."""
     g = _one(market, contract, price, now)
     return None if g is None else (float(g.delta), float(g.vega))
+
+
+def option_greek_values(
+    market: MarketData, contract: OptionContract, price: float, now: datetime, units: int
+) -> tuple[float, float, GreekValues]:
+    """`units` share-equivalents of one option (signed): delta, vega per vol point, and the values the
+    caps scaled to equity read (`decisions.pretrade.greeks`); zeros where no IV exists."""
+    g = _one(market, contract, price, now)
+    if g is None:
+        return 0.0, 0.0, GreekValues()
+    s = market.spot(contract.underlying)
+    delta, vega = float(g.delta) * units, float(g.vega) * units / 100.0
+    return delta, vega, GreekValues(delta * s, float(g.gamma) * units * s * s / 100.0, vega)
 
 
 def option_greeks_one(

@@ -19,6 +19,7 @@ from optionpilot.core.clock import Clock
 from optionpilot.core.errors import DataError, LookAheadError
 from optionpilot.core.ids import IdMaker
 from optionpilot.core.money import ZERO
+from optionpilot.decisions.pretrade.greeks import GreekValues
 from optionpilot.decisions.risk import RiskConfig
 from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.decisions.strategies.screens import (
@@ -49,6 +50,7 @@ from optionpilot.engine.multileg.exits import (
     MultiLegExits,
     broken_because,
     entry_shape,
+    loss_limit,
     open_positions,
     tradeable,
 )
@@ -183,6 +185,15 @@ class MultiLegDesk:
         net, why = self.natural_or_why(candidate) if lots > 0 else (None, NO_QUOTE)
         return screen_entry(candidate, lots, self.entry_state(force=force), net, why)
 
+    def _values(self, candidate: StrategyCandidate, lots: int) -> GreekValues:
+        """The strategy's Greeks in currency for the caps scaled to equity (`decisions.pretrade.greeks`)."""
+        if not self.risk.greek_caps.enabled:
+            return GreekValues()
+        s = self.market.spot(candidate.underlying)
+        return GreekValues(
+            candidate.delta * lots * s, candidate.gamma * lots * s * s / 100.0, candidate.vega * lots
+        )
+
     def enter(
         self, candidate: StrategyCandidate, lots: int, *, reason: str, force: bool = False
     ) -> Decision[Position]:
@@ -201,6 +212,7 @@ class MultiLegDesk:
             net=net_greeks_for_caps(self.marker, self.risk, self.account, now),
             delta=candidate.delta * lots,
             vega=candidate.vega * lots,
+            values=self._values(candidate, lots),
         )
         if not admitted.ok:
             return Decision.no(f"{candidate.candidate_id}: {admitted.reason}", admitted.rule)
@@ -243,7 +255,8 @@ class MultiLegDesk:
 
     def monitor(self, *, act: bool) -> list[MonitorRow]:
         """The position manager's multi-leg half (`multileg_exits`), acting unless `act` is False."""
-        return self.exits.monitor(self.clock.now(), self.config.exits, act=act)
+        limit = loss_limit(self.account, self.risk)
+        return self.exits.monitor(self.clock.now(), self.config.exits, act=act, loss_limit=limit)
 
     def close_all(self, p: Position, reason: str, rule: str) -> bool:
         self.exits.now = self.clock.now()

@@ -14,6 +14,7 @@ without an order) until quoted or settled at expiry; netted legs expire through 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,10 +28,12 @@ from optionpilot.decisions.exits import (
     evaluate_exits,
     explain,
     plan_close,
+    position_loss_limit,
     shape_problem,
 )
 from optionpilot.decisions.exits.multi_leg import F64
 from optionpilot.decisions.netting import opposite_side
+from optionpilot.decisions.risk import RiskConfig
 from optionpilot.decisions.strategies.catalog import StrategyType
 from optionpilot.domain.instruments import Instrument, Stock
 from optionpilot.domain.orders import OrderLeg, OrderType, PositionEffect, Side
@@ -133,8 +136,11 @@ class MultiLegExits:
     def journal(self) -> Journal:
         return self.account.orders.journal
 
-    def monitor(self, now: datetime, config: MultiLegExitConfig, *, act: bool) -> list[MonitorRow]:
-        """Mark, evaluate and act unless `act` is False; each flagged position gets an EXIT_SIGNAL event."""
+    def monitor(
+        self, now: datetime, config: MultiLegExitConfig, *, act: bool, loss_limit: float | None = None
+    ) -> list[MonitorRow]:
+        """Mark, evaluate and act unless `act` is False; each flagged position gets an EXIT_SIGNAL event.
+        `loss_limit`: seed 004's absolute stop per position in currency (`multileg_exit.absolute_stop`)."""
         self.now, self.config = now, config
         positions = managed_positions(self.account)
         if not positions:
@@ -143,7 +149,8 @@ class MultiLegExits:
             if ROLL_MAP in p.meta:
                 self._settle_roll(p)
         today = self.market.calendar.local_date(now)
-        batch = evaluate_exits(self.marker.exit_inputs(positions, today), config)
+        inputs = dataclasses.replace(self.marker.exit_inputs(positions, today), loss_limit=loss_limit)
+        batch = evaluate_exits(inputs, config)
         inp = batch.inputs
         # Columns as Python lists once: reading numpy scalars row by row costs more than the rules.
         units, pnl, capture, dte = (
@@ -363,3 +370,15 @@ def _combo(legs: Sequence[PositionLeg]) -> tuple[list[OrderLeg], int]:
         OrderLeg(leg.instrument, _closing_side(leg), abs(leg.quantity) // g, PositionEffect.CLOSE)
         for leg in legs
     ], g
+
+
+def loss_limit(account: AccountRuntime, risk: RiskConfig) -> float | None:
+    """Seed 004's absolute stop per position for `account` now: of its equity at the session's open (the
+    broker's equity before the first open is seen), at most the configured amount; None when off."""
+    if risk.position_stop_pct is None and risk.position_stop_amount is None:
+        return None
+    equity = account.day_start_equity
+    if equity is None:
+        equity = account.broker.account().equity
+    limit = position_loss_limit(equity, risk.position_stop_pct, risk.position_stop_amount)
+    return None if limit is None else float(limit)

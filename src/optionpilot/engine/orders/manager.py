@@ -20,12 +20,14 @@ from decimal import Decimal
 from optionpilot.core.clock import Clock
 from optionpilot.core.errors import BrokerError, BrokerTimeout, IllegalTransition
 from optionpilot.core.ids import AccountId, BrokerOrderId, ClientOrderId, ExecutionId, IdMaker, PositionId
+from optionpilot.core.money import ZERO
 from optionpilot.domain.fills import ExpirySettlement, Fill, OrderUpdate, QuoteHold
 from optionpilot.domain.incidents import Incident, IncidentKind
 from optionpilot.domain.orders import Order, OrderLeg, OrderStatus, OrderType, TimeInForce
 from optionpilot.domain.recommendations import Rejection
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.journal import Journal
+from optionpilot.engine.orders.gate import AccountFacts, PreTradeGate
 from optionpilot.engine.orders.legged import LeggedOrders
 from optionpilot.ports.broker import Broker, MultiLegStyle
 from optionpilot.ports.notifier import Notifier
@@ -44,8 +46,10 @@ class OrderManager:
         clock: Clock,
         journal: Journal,
         notifier: Notifier | None = None,
+        gate: PreTradeGate | None = None,
     ) -> None:
         self.account_id = account_id
+        self.gate = gate  # the pre-trade checks every order passes before it is sent (issue 17)
         self.notifier = notifier  # incidents (halts, overfills, unknown outcomes) reach a person
         self.broker = broker
         self.book = book
@@ -103,12 +107,35 @@ class OrderManager:
             self._move(order.client_order_id, OrderStatus.REJECTED, f"account halted: {self.halted}")
             self._on_terminal(self.orders[order.client_order_id])
             return self.orders[order.client_order_id]
+        if self.gate is not None and not self._passes_gate(order, self.gate):
+            return self.orders[order.client_order_id]
         caps = self.broker.capabilities
         if order.is_multi_leg and (caps.multi_leg is MultiLegStyle.LEGGED or len(order.legs) > caps.max_legs):
             self._legs.start(order)
         else:
             self._send(order)
         return self.orders[order.client_order_id]
+
+    def _passes_gate(self, order: Order, gate: PreTradeGate) -> bool:
+        """The pre-trade checks on a stored order; a refusal is stored REJECTED with its rule and reason."""
+        now, cid = self.clock.now(), order.client_order_id
+        position = self.book.positions.get(order.position_id) if order.position_id else None
+        facts = AccountFacts(
+            working=lambda: sum(1 for c in self._working if c != cid),
+            equity=lambda: self.broker.account().equity,
+            held=lambda: abs(position.cost_basis()) if position is not None and position.is_open else ZERO,
+        )
+        verdict = gate.check(order, now, facts)
+        if verdict.ok:
+            gate.sent(now)
+            return True
+        self._move(cid, OrderStatus.REJECTED, f"{verdict.rule}: {verdict.reason}")
+        self.journal.current.rejections.append(
+            Rejection(now, "risk", verdict.rule, verdict.reason, order.underlying, self.account_id,
+                      dict(verdict.details))
+        )  # fmt: skip
+        self._on_terminal(self.orders[cid])
+        return False
 
     def _store(self, order: Order) -> None:
         self.orders[order.client_order_id] = order

@@ -11,10 +11,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from optionpilot.app.config import OptionPilotConfig
+from optionpilot.app.data_health import data_check_summary
 from optionpilot.app.standing_controls import flatten_standing
 from optionpilot.core.calendars import Market
 from optionpilot.core.clock import Clock, LiveClock
@@ -56,6 +58,7 @@ class AccountStatus:
     refusals_last_hour: int = 0
     heartbeat_at: str | None = None
     health: dict[str, object] = field(default_factory=dict)
+    data_check: dict[str, object] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.__slots__}
@@ -86,8 +89,10 @@ class Operator:
         names += list(self.store.states())
         return list(dict.fromkeys(names))
 
-    def status(self, account: str | None = None) -> list[AccountStatus]:
+    def status(self, account: str | None = None, store: Path | None = None) -> list[AccountStatus]:
+        """Every account (or one); with `store`, whether its stored market data passes `data check`."""
         names = self._named(account)
+        data = data_check_summary(store, self.config.health) if store is not None else {}
         states = self.store.states(names)
         runs = operated_runs(self.engine, running_only=False)
         out = []
@@ -100,6 +105,7 @@ class Operator:
                 s.changed_by.value if s else None,
                 s.changed_at.isoformat() if s else None,
             )
+            row.data_check = data
             run = _latest_holding(runs, name)
             if run is not None:
                 self._fill(row, run, name)

@@ -18,6 +18,7 @@ from optionpilot.app.operator import Operator, Outcome
 from optionpilot.app.run_loop import build_sim_run
 from optionpilot.app.settings import load_model
 from optionpilot.cli.console import make_console
+from optionpilot.cli.data import DEFAULT_STORE
 from optionpilot.cli.database_url import prepare_sqlite_folder
 from optionpilot.cli.errors import fail, one_line_errors
 from optionpilot.engine.pipeline import FLOWS, MAIN_ONLY, Flow
@@ -146,12 +147,15 @@ def run(
 def status(
     account: Annotated[str | None, typer.Option("--account", help="One account (default: all)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="A list of objects, for scripts")] = False,
+    store: Annotated[
+        Path, typer.Option("--store", help="The market-data store whose `data check` status reports")
+    ] = DEFAULT_STORE,
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Per account: trading state, equity, P&L today, what is open, the breaker's distance, health."""
     with _operator(config, db) as op:
-        rows = op.status(account)
+        rows = op.status(account, store)
     if as_json:
         typer.echo(json.dumps([r.as_dict() for r in rows], default=str, indent=2))
         return
@@ -166,6 +170,8 @@ def status(
             f"{r.errors_last_hour}/{r.refusals_last_hour}",
         )  # fmt: skip
     console.print(table)
+    if rows and rows[0].data_check:
+        console.print(f"stored market data ({rows[0].data_check['store']}): {rows[0].data_check['summary']}")
     for r in rows:
         if r.reason:
             console.print(f"{r.account}: {r.state} since {r.changed_at} by {r.changed_by}: {r.reason}")

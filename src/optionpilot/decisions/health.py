@@ -28,6 +28,9 @@ class HealthConfig(BaseModel):
         300.0, gt=0, description="no successful poll or send for longer: broker silent, entries stop"
     )
     recent_minutes: int = Field(60, ge=1, description="errors and refusals are counted over this window")
+    data_max_flagged_pct: float = Field(
+        0.05, ge=0, le=1, description="`status`: stored data fails its check above this share of flagged rows"
+    )
 
 
 def silence_s(last: datetime | None, now: datetime, session_open: datetime | None) -> float:

@@ -130,7 +130,7 @@ def test_seed_001_limits_still_apply_to_intraday_entries_only() -> None:
 def test_no_entry_needs_more_than_the_buying_power() -> None:
     acct = account(10_000, SleeveConfig(day=D(1), swing=D(0), multileg=D(0)))
     no = admit(acct, "day", 10_001)
-    assert not no.ok and no.rule == "dispatch.buying_power"
+    assert not no.ok and no.rule == "risk.buying_power"
     assert admit(acct, "day", 5_000).ok
 
 

@@ -150,11 +150,11 @@ class AccountDispatcher:
                 return Decision.no(fit.reason, fit.rule, **fit.details)
         if self.account.orders.halted is not None:
             # Said first: a halted account's buying power (e.g. after a tampered broker) means nothing.
-            return Decision.no(f"account halted: {self.account.orders.halted}", "dispatch.halted")
+            return Decision.no(f"account halted: {self.account.orders.halted}", "risk.reconciliation_halt")
         if cost > snapshot.buying_power:
             return Decision.no(
                 f"it needs {cents(cost)}, more than the {cents(snapshot.buying_power)} buying power",
-                "dispatch.buying_power",
+                "risk.buying_power",
             )
         clash = opposite_side(held_sides(self.account), [(leg.instrument.key, leg.side.sign) for leg in legs])
         if not clash.ok:

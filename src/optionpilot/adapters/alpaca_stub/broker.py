@@ -30,12 +30,6 @@ from optionpilot.domain.orders import Side
 from optionpilot.domain.symbols import parse_occ
 
 
-def default_start(market: SimulatedMarket) -> datetime:
-    """Five minutes before the first replayed session opens."""
-    first = market.sessions()[0]
-    return market.calendar.session(first).open - timedelta(minutes=5)
-
-
 class StubBroker:
     def __init__(self, config: StubConfig, clock: Clock) -> None:
         self.config = config

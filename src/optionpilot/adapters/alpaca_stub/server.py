@@ -6,27 +6,33 @@ import asyncio
 import socket
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
 import uvicorn
 
 from optionpilot.adapters.alpaca_stub.app import StubState, build_app
-from optionpilot.adapters.alpaca_stub.broker import StubBroker, default_start
+from optionpilot.adapters.alpaca_stub.broker import StubBroker
 from optionpilot.adapters.alpaca_stub.config import StubConfig
 from optionpilot.adapters.alpaca_stub.rate_limit import RateLimiter
 from optionpilot.adapters.alpaca_stub.stream import StreamHub
 from optionpilot.adapters.sim.market import SimulatedMarket
+from optionpilot.core.calendars import Session
 from optionpilot.core.clock import AcceleratedClock, SimulatedClock
 from optionpilot.core.errors import ConfigError
 
 STARTUP_WAIT_SECONDS = 60.0
 
 
+def first_sessions(config: StubConfig) -> list[Session]:
+    """The replayed sessions of the stub's market (a market built on a still clock, only to ask)."""
+    probe = SimulatedMarket(config.market, SimulatedClock(config.market_start_probe()), config.seed)
+    return [probe.calendar.session(day) for day in probe.sessions()]
+
+
 def make_state(config: StubConfig) -> StubState:
     start = config.start
     if start is None:
-        # The market is built once on a still clock only to find its first session.
-        probe = SimulatedMarket(config.market, SimulatedClock(config.market_start_probe()), config.seed)
-        start = default_start(probe)
+        start = first_sessions(config)[0].open - timedelta(minutes=5)
     clock = AcceleratedClock(start, config.speed)
     broker = StubBroker(config, clock)
     hub = StreamHub(config.api_key_id, config.api_secret_key.get_secret_value(), broker.faults)

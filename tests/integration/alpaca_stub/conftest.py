@@ -20,6 +20,9 @@ SECRET = "test-secret-not-real"
 # A guard against a hang, not a measure: every wait below ends as soon as its condition holds.
 WAIT_LIMIT_SECONDS = 60.0
 
+# Polls through the SDK stay under Alpaca's 200 requests a minute, which the stub enforces.
+POLL_SECONDS = 0.35
+
 StubFactory = Callable[..., RunningStub]
 
 
@@ -28,7 +31,9 @@ def stub_factory() -> Iterator[StubFactory]:
     started: list[RunningStub] = []
 
     def start(minutes_after_open: float = 2.0, **overrides: Any) -> RunningStub:
-        config = StubConfig(port=0, api_key_id=KEY, api_secret_key=SECRET, speed=60.0, **overrides)
+        config = StubConfig(
+            **{"port": 0, "api_key_id": KEY, "api_secret_key": SECRET, "speed": 60.0, **overrides}
+        )
         if "start" not in overrides:
             first_open = first_sessions(config)[0].open
             config = config.model_copy(update={"start": first_open + timedelta(minutes=minutes_after_open)})
@@ -54,7 +59,7 @@ def wait_for(condition: Callable[[], Any], what: str) -> Any:
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"never happened: {what}")
-        time.sleep(0.05)
+        time.sleep(POLL_SECONDS)
 
 
 @pytest.fixture

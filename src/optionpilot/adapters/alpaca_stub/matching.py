@@ -56,7 +56,7 @@ def match_order(
     markets: list[LegMarket] = []
     for leg in order.legs:
         quote = quote_of(leg)
-        if quote is None or quote.problem(now, QUOTE_MAX_AGE) is not None:
+        if quote is None or not tradeable(leg, quote, now):
             return None
         markets.append(LegMarket(Side(leg.side), leg.ratio, quote, tick_of(leg)))
     prices = combo_prices(markets, order.net_limit)
@@ -68,12 +68,21 @@ def match_order(
     return Match(units, prices)
 
 
+def tradeable(leg: Leg, quote: Quote, now: datetime) -> bool:
+    """A leg trades against its own side of a fresh quote; a far wing with no bid can still be bought."""
+    if now - quote.ts > QUOTE_MAX_AGE or (quote.bid > 0 and quote.ask > 0 and quote.bid > quote.ask):
+        return False
+    if leg.side == "buy":
+        return quote.ask > 0 and quote.ask_size > 0
+    return quote.bid > 0 and quote.bid_size > 0
+
+
 def touch_net(order_legs: list[Leg], quote_of: Callable[[Leg], Quote | None]) -> Decimal | None:
     """The net per unit at the quotes now (+ paid), or None when a leg has no two-sided quote."""
     net = Decimal(0)
     for leg in order_legs:
         q = quote_of(leg)
-        if q is None or q.bid <= 0 or q.ask <= 0:
+        if q is None or (q.ask if leg.side == "buy" else q.bid) <= 0:
             return None
         net += leg.sign * leg.ratio * (q.ask if leg.side == "buy" else q.bid)
     return net

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from optionpilot.adapters.alpaca_stub.config import StubConfig, parse_fault
-from optionpilot.adapters.alpaca_stub.server import make_state, serve_forever
+from optionpilot.adapters.alpaca_stub.server import bind, make_state, serve_forever
 from optionpilot.cli.errors import fail, one_line_errors
 
 app = typer.Typer(
@@ -67,9 +67,11 @@ def alpaca(
             start=_start(start),
             faults=tuple(parse_fault(f) for f in fault or ()),
         )
+        sock = bind(host, port)
+        bound = int(sock.getsockname()[1])
         state = make_state(config)
         now = state.broker.now()
-        out.print(f"Alpaca stub on http://{host}:{port} (stream ws://{host}:{port}/stream)")
+        out.print(f"Alpaca stub on http://{host}:{bound} (stream ws://{host}:{bound}/stream)")
         out.print(f"simulated time {now.isoformat()} at {speed:g}x, seed {seed}")
         if config.faults:
             out.print("faults: " + ", ".join(f"{f.name.value}:{f.rate:g}" for f in config.faults))
@@ -80,4 +82,4 @@ def alpaca(
             out.print(f"  export APCA_API_SECRET_KEY={secret}")
         else:
             out.print(f"keys: APCA_API_KEY_ID={key_id} and the secret from APCA_API_SECRET_KEY")
-        serve_forever(state)
+        serve_forever(state, sock)

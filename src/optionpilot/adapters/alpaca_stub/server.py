@@ -59,8 +59,8 @@ def _server(state: StubState) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
-def serve_forever(state: StubState) -> None:
-    sock = bind(state.broker.config.host, state.broker.config.port)
+def serve_forever(state: StubState, sock: socket.socket) -> None:
+    """Serve on a socket already bound (so the caller can say where before it blocks)."""
     _server(state).run(sockets=[sock])
 
 

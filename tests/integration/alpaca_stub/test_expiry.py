@@ -21,8 +21,9 @@ def test_expiring_options_leave_opexc_opasn_opexp(
     pick: Callable[..., str],
     eventually: Eventually,
 ) -> None:
-    # Twenty minutes before the first session's close, at ten simulated minutes a second.
-    stub = stub_factory(minutes_after_open=370.0, speed=600.0)
+    # An hour before the first session's close at five simulated minutes a second: 12 s to trade in,
+    # ample even on a loaded machine, before the close settles the day's expiries.
+    stub = stub_factory(minutes_after_open=330.0, speed=300.0)
     client = client_for(stub)
     itm_call = pick(client, "SPY", "call", 0.97, 0)
     otm_call = pick(client, "SPY", "call", 1.03, 0)

@@ -194,3 +194,15 @@ def test_wrong_keys_are_refused(stub: RunningStub) -> None:
     with pytest.raises(APIError) as err:
         intruder.get_account()
     assert err.value.status_code == 401 and err.value.code == 40110000
+
+
+def test_replace_beyond_buying_power_is_refused_and_the_order_stays(
+    client: TradingClient, pick: Callable[..., str]
+) -> None:
+    symbol = pick(client, "SPY", "call", 1.0, 7)
+    placed = client.submit_order(_limit(symbol, 0.05, qty=50))
+    with pytest.raises(APIError) as err:
+        client.replace_order_by_id(placed.id, ReplaceOrderRequest(limit_price=50.0))
+    assert err.value.status_code == 403
+    assert client.get_order_by_id(placed.id).status is OrderStatus.NEW
+    assert [o.id for o in client.get_orders()] == [placed.id]

@@ -55,6 +55,9 @@ class StubState:
                 await self.flush()
             except OptionPilotError as exc:  # the simulated market ran out, or bad data: say so, go on
                 log.warning("stub step: %s", exc)
+            except Exception:
+                # A step that fails must not end the loop: orders would silently stop filling.
+                log.exception("stub step failed; the next step goes on")
             await asyncio.sleep(self.broker.config.step_seconds)
 
 

@@ -202,8 +202,15 @@ class StubBroker:
             updated_at=now,
             replaces=old.id,
         )
-        old.replaced_at, old.replaced_by = now, new.id
+        # The old order's reservation is released before the new one is checked, as one replace.
+        status = old.status
         old.touch("replaced", now)
+        try:
+            self._check_funds(new)
+        except AlpacaError:
+            old.touch(status, old.updated_at or now)
+            raise
+        old.replaced_at, old.replaced_by = now, new.id
         self.book.add_order(new)
         self.publish("replaced", old, now)
         self.publish("new", new, now)

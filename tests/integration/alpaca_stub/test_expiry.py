@@ -8,7 +8,7 @@ from typing import Any
 from alpaca.trading.client import TradingClient
 from alpaca.trading.enums import OrderSide, OrderStatus, TimeInForce
 from alpaca.trading.models import NonTradeActivity
-from alpaca.trading.requests import MarketOrderRequest
+from alpaca.trading.requests import LimitOrderRequest, MarketOrderRequest
 
 from optionpilot.adapters.alpaca_stub.server import RunningStub
 
@@ -36,7 +36,15 @@ def test_expiring_options_leave_opexc_opasn_opexp(
     ]
     for order in sent:
         eventually(lambda o=order: client.get_order_by_id(o.id).status is OrderStatus.FILLED, "the fills")
+    resting = client.submit_order(
+        LimitOrderRequest(
+            symbol=itm_call, qty=1, side=OrderSide.SELL, time_in_force=TimeInForce.DAY, limit_price=500.0
+        )
+    )
     eventually(lambda: not client.get_clock().is_open, "the close")
+    eventually(
+        lambda: client.get_order_by_id(resting.id).status is OrderStatus.EXPIRED, "the day order expired"
+    )
     eventually(
         lambda: len(client.get("/account/activities", {"activity_types": "OPEXC,OPASN,OPEXP"})) == 3,
         "settlement",

@@ -42,6 +42,9 @@ def test_account_clock_calendar_parse(client: TradingClient) -> None:
     days = client.get_calendar(GetCalendarRequest(start=clock.timestamp.date(), end=clock.timestamp.date()))
     assert [d.date for d in days] == [clock.timestamp.date()]
     assert days[0].open.hour == 9 and days[0].open.minute == 30
+    spy = client.get_asset("SPY")
+    assert spy.symbol == "SPY" and spy.tradable and spy.exchange.value == "ARCA"
+    assert {a.symbol for a in client.get_all_assets()} >= {"SPY", "QQQ"}
 
 
 def test_limit_order_placed_found_replaced_and_cancelled(

@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket
 from optionpilot.adapters.alpaca_stub import market_data
 from optionpilot.adapters.alpaca_stub.broker import StubBroker
 from optionpilot.adapters.alpaca_stub.config import FaultName
-from optionpilot.adapters.alpaca_stub.documents import account_doc, order_doc, position_doc
+from optionpilot.adapters.alpaca_stub.documents import account_doc, asset_doc, order_doc, position_doc
 from optionpilot.adapters.alpaca_stub.intake import invalid
 from optionpilot.adapters.alpaca_stub.rate_limit import RateLimiter
 from optionpilot.adapters.alpaca_stub.sessions import calendar_docs, clock_doc
@@ -269,7 +269,18 @@ def build_app(state: StubState) -> FastAPI:
     async def activities_of(activity_type: str, request: Request) -> JSONResponse:
         return _json(_activities(state, request.query_params, activity_type))
 
-    # -- market data and contracts ------------------------------------------------------------------
+    # -- market data, assets and contracts -----------------------------------------------------------
+
+    @app.get("/v2/assets")
+    async def assets() -> JSONResponse:
+        return _json([asset_doc(u) for u in broker.market.underlyings() if u.is_tradeable])
+
+    @app.get("/v2/assets/{symbol}")
+    async def asset(symbol: str) -> JSONResponse:
+        found = [u for u in broker.market.underlyings() if u.symbol == symbol and u.is_tradeable]
+        if not found:
+            raise AlpacaError(404, ErrorCode.NOT_FOUND, f"asset not found for {symbol}")
+        return _json(asset_doc(found[0]))
 
     @app.get("/v2/options/contracts")
     async def contracts(request: Request) -> JSONResponse:

@@ -9,6 +9,7 @@ from typing import Any
 from optionpilot.adapters.alpaca_stub.state import Book, Leg, Order, Position, asset_id
 from optionpilot.adapters.alpaca_stub.wire import num, rfc3339
 from optionpilot.core.money import ZERO, cents
+from optionpilot.domain.instruments import Underlying
 
 _PRICE = Decimal("0.0001")
 
@@ -183,4 +184,21 @@ def account_doc(
         "created_at": rfc3339(created_at),
         "options_approved_level": 3,
         "options_trading_level": 3,
+    }
+
+
+def asset_doc(u: Underlying) -> dict[str, Any]:
+    return {
+        "id": str(asset_id(u.symbol)),
+        "class": "us_equity",
+        "exchange": "ARCA" if u.asset_class.value == "etf" else "NASDAQ",
+        "symbol": u.symbol,
+        "name": u.symbol,
+        "status": "active",
+        "tradable": True,
+        "marginable": True,
+        "shortable": False,
+        "easy_to_borrow": False,
+        "fractionable": False,
+        "attributes": ["has_options"],
     }

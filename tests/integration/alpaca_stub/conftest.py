@@ -111,6 +111,7 @@ class StreamListener:
     def __init__(self, stub: RunningStub) -> None:
         from alpaca.trading.stream import TradingStream
 
+        self.stub = stub
         self.updates: list[Any] = []
         self.stream = TradingStream(KEY, SECRET, paper=True, url_override=stub.stream_url)
 
@@ -131,6 +132,8 @@ class StreamListener:
     def stop(self) -> None:
         if self.stream._loop is not None:
             self.stream.stop()
+        # Closing from the stub's side wakes the SDK's receive at once (it polls its stop flag every 5 s).
+        self.stub.call(self.stub.state.hub.close_all())
         self.thread.join(WAIT_LIMIT_SECONDS)
 
 

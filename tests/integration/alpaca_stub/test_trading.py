@@ -113,6 +113,9 @@ def test_market_order_fills_into_a_position_and_activities(
     closing = client.close_position(symbol, ClosePositionRequest(qty="1"))
     assert closing.side is OrderSide.SELL and closing.qty == "1"
     eventually(lambda: client.get_open_position(symbol).qty == "2", "the partial close")
+    half = client.close_position(symbol, ClosePositionRequest(percentage="50"))
+    assert half.qty == "1"
+    eventually(lambda: client.get_open_position(symbol).qty == "1", "the close of half")
     client.close_all_positions(cancel_orders=True)
     eventually(lambda: client.get_all_positions() == [], "every position closed")
 

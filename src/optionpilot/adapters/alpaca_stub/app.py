@@ -238,13 +238,20 @@ def build_app(state: StubState) -> FastAPI:
         return _json(position_doc(p, broker.mark(p.symbol, p.contract)))
 
     @app.delete("/v2/positions/{symbol}")
-    async def close_position(symbol: str, qty: str | None = None) -> JSONResponse:
+    async def close_position(
+        symbol: str, qty: str | None = None, percentage: str | None = None
+    ) -> JSONResponse:
         size = None
-        if qty is not None:
-            try:
+        try:
+            if qty is not None:
                 size = int(Decimal(qty))
-            except ArithmeticError:
-                raise invalid(f"invalid qty {qty!r}") from None
+            elif percentage is not None:
+                share = Decimal(percentage)
+                if not 0 < share <= 100:
+                    raise invalid(f"percentage must be above 0 and at most 100, got {percentage}")
+                size = max(int(abs(broker.book.held(symbol)) * share / 100), 1)
+        except ArithmeticError:
+            raise invalid(f"invalid qty or percentage: {qty or percentage!r}") from None
         return _json(order_doc(broker.close_position(symbol, size)))
 
     @app.delete("/v2/positions")

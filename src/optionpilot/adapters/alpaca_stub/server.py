@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, TypeVar
 
 import uvicorn
 
@@ -21,6 +23,7 @@ from optionpilot.core.clock import AcceleratedClock, SimulatedClock
 from optionpilot.core.errors import ConfigError
 
 STARTUP_WAIT_SECONDS = 60.0
+T = TypeVar("T")
 
 
 def first_sessions(config: StubConfig) -> list[Session]:
@@ -55,7 +58,15 @@ def bind(host: str, port: int) -> socket.socket:
 
 def _server(state: StubState) -> uvicorn.Server:
     app = build_app(state)
-    config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="on", access_log=False)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        ws="websockets-sansio",
+        lifespan="on",
+        access_log=False,
+        # An open stream connection must not hold a stop for ever.
+        timeout_graceful_shutdown=2,
+    )
     return uvicorn.Server(config)
 
 
@@ -70,6 +81,11 @@ class RunningStub:
     server: uvicorn.Server
     thread: threading.Thread
     port: int
+    loop: asyncio.AbstractEventLoop
+
+    def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the stub's event loop (its state is only touched there) and wait for it."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(STARTUP_WAIT_SECONDS)
 
     @property
     def url(self) -> str:
@@ -90,9 +106,11 @@ def start_in_thread(config: StubConfig) -> RunningStub:
     port = int(sock.getsockname()[1])
     server = _server(state)
     ready = threading.Event()
+    loops: list[asyncio.AbstractEventLoop] = []
 
     def run() -> None:
         async def main() -> None:
+            loops.append(asyncio.get_running_loop())
             serving = asyncio.create_task(server.serve(sockets=[sock]))
             while not server.started and not serving.done():
                 await asyncio.sleep(0.01)
@@ -107,4 +125,4 @@ def start_in_thread(config: StubConfig) -> RunningStub:
     if not ready.wait(STARTUP_WAIT_SECONDS) or not server.started:
         server.should_exit = True
         raise ConfigError(f"the Alpaca stub did not start on 127.0.0.1:{port}")
-    return RunningStub(state, server, thread, port)
+    return RunningStub(state, server, thread, port, loops[0])

@@ -15,6 +15,7 @@ from optionpilot.cli.operate import close, kill, resume, run, status
 from optionpilot.cli.runs import app as runs_app
 from optionpilot.cli.sentiment import app as sentiment_app
 from optionpilot.cli.strategies import app as strategies_app
+from optionpilot.cli.stub_broker import app as stub_broker_app
 from optionpilot.core.secrets import mask_log_records
 
 app = typer.Typer(
@@ -44,6 +45,9 @@ app.add_typer(iv_app, name="iv")
 app.add_typer(sentiment_app, name="sentiment", help="Headline sentiment: train and evaluate the classifier.")
 app.add_typer(runs_app, name="runs", help="Stored runs: list them; show one through the analytical views.")
 app.add_typer(chain_app, name="chain", help="Option-chain tools: Greeks and implied vols for a file.")
+app.add_typer(
+    stub_broker_app, name="stub-broker", help="Local stub brokers: `stub-broker alpaca` to rehearse on."
+)
 
 
 def main() -> None:

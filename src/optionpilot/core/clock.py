@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from optionpilot.core.errors import ClockError
@@ -41,3 +43,33 @@ class LiveClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+def monotonic_seconds() -> float:
+    """Seconds on a clock that never jumps (not the wall clock): for rates and pacing, never for dates."""
+    return time.monotonic()
+
+
+class AcceleratedClock:
+    """Simulated time that runs `speed` simulated seconds per real second from `start`.
+
+    It measures elapsed real time on the monotonic clock, so it never reads the wall clock and never
+    jumps when the machine's time is set. The stub broker and rehearsals run a trading day on it.
+    """
+
+    def __init__(
+        self, start: datetime, speed: float, *, seconds: Callable[[], float] = monotonic_seconds
+    ) -> None:
+        if not speed > 0:
+            raise ClockError(f"clock speed must be positive, got {speed}")
+        self._start = _require_aware(start)
+        self._speed = float(speed)
+        self._seconds = seconds
+        self._origin = seconds()
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=(self._seconds() - self._origin) * self._speed)

@@ -1,0 +1,78 @@
+"""The stub broker's settings and its fault specifications (`--fault name[:rate]`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from optionpilot.adapters.sim.fees import FeeSchedule
+from optionpilot.adapters.sim.market_config import SimMarketConfig
+from optionpilot.core.errors import ConfigError
+from optionpilot.core.money import ZERO
+
+
+class FaultName(StrEnum):
+    TIMEOUT_AFTER_ACCEPT = "timeout-after-accept"  # order stored, the answer held then a 504
+    HTTP_504 = "http-504"  # a write request answered 504 and not applied
+    HTTP_429 = "http-429"  # a write request answered 429 and not applied
+    DUPLICATE_UPDATES = "duplicate-updates"  # a trade update sent twice
+    DROP_STREAM = "drop-stream"  # the stream is closed instead of sending an update (it is lost)
+    REJECT_LEG = "reject-leg"  # an accepted order rejected by the venue right after `new`
+    PARTIAL_FILLS = "partial-fills"  # a fill takes half of what remains
+
+
+class FaultSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: FaultName
+    rate: float = Field(default=1.0, ge=0.0, le=1.0, description="chance per occasion")
+
+
+def parse_fault(text: str) -> FaultSpec:
+    """`name` or `name:rate`, e.g. `http-504:0.2`; a one-line ConfigError otherwise."""
+    name, _, rate = text.strip().partition(":")
+    known = [f.value for f in FaultName]
+    if name not in known:
+        raise ConfigError(f"unknown fault {name!r}; known: {', '.join(known)}")
+    try:
+        value = float(rate) if rate else 1.0
+    except ValueError:
+        raise ConfigError(f"fault {text!r}: the rate must be a number from 0 to 1") from None
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"fault {text!r}: the rate must be from 0 to 1")
+    return FaultSpec(name=FaultName(name), rate=value)
+
+
+def _alpaca_fees() -> FeeSchedule:
+    # Alpaca charges no commission on options or stock; regulatory pass-through fees are cents.
+    return FeeSchedule(option_per_contract=ZERO)
+
+
+class StubConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=0, le=65535, description="0 picks a free port")
+    api_key_id: str = Field(min_length=1)
+    api_secret_key: SecretStr
+    seed: int = Field(default=7, ge=0)
+    speed: float = Field(default=60.0, gt=0, description="simulated seconds per real second")
+    start: datetime | None = Field(default=None, description="None: 5 minutes before the first open")
+    faults: tuple[FaultSpec, ...] = ()
+    cash: Decimal = Field(default=Decimal(100_000), gt=0)
+    rate_limit_per_minute: int = Field(default=200, ge=1, description="Alpaca's trading API limit")
+    step_seconds: float = Field(default=0.05, gt=0, description="real seconds between matching steps")
+    accept_timeout_hold_seconds: float = Field(
+        default=10.0, ge=0, description="timeout-after-accept: how long the answer is held"
+    )
+    stock_spread_ticks: int = Field(default=1, ge=1, description="each side of the last price")
+    stock_quote_size: int = Field(default=10_000, ge=1)
+    market: SimMarketConfig = Field(default_factory=SimMarketConfig)
+    fees: FeeSchedule = Field(default_factory=_alpaca_fees)
+
+    def market_start_probe(self) -> datetime:
+        """An instant before any simulated minute session, to ask the market where it starts."""
+        return datetime.combine(self.market.end, time(0), UTC) - timedelta(days=3 * 365)

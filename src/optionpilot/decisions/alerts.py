@@ -117,51 +117,46 @@ def _fire(level: AlertLevel, key: str, text: str, rule: str) -> Decision[Trigger
     return Decision.yes(Triggered(level, key, text), text, rule)
 
 
+def _rate(
+    part: int,
+    whole: int,
+    min_whole: int,
+    limit: float,
+    *,
+    said: str,
+    whole_name: str,
+    rule: str,
+    key: str,
+    tail: str = "",
+) -> Decision[Triggered]:
+    """Warning when `part` of `whole` is above `limit`, judged only from `min_whole` on."""
+    if whole < min_whole:
+        return Decision.no(
+            f"{whole} {whole_name} in the window, fewer than the {min_whole} judged", f"alerts.{rule}_quiet"
+        )
+    share = part / whole
+    if share <= limit:
+        return Decision.no(f"{part} of {whole} {said} ({share:.0%}), within {limit:.0%}", f"alerts.{rule}_ok")
+    return _fire("warning", key, f"{part} of {whole} {said} ({share:.0%}), above {limit:.0%}{tail}",
+                 f"alerts.{key}")  # fmt: skip
+
+
 def liquidity_failures(counts: WindowCounts, cfg: AlertsConfig) -> Decision[Triggered]:
     """Warning when the share of liquidity checks that failed is above `liquidity_failure_pct`."""
-    checks, failed = counts.liquidity_checks, counts.liquidity_failures
-    if checks < cfg.liquidity_min_checks:
-        return Decision.no(
-            f"{checks} liquidity checks in the window, fewer than the {cfg.liquidity_min_checks} judged",
-            "alerts.liquidity_quiet",
-        )
-    share = failed / checks
-    if share <= cfg.liquidity_failure_pct:
-        return Decision.no(
-            f"{failed} of {checks} liquidity checks failed ({share:.0%}), "
-            f"within {cfg.liquidity_failure_pct:.0%}",
-            "alerts.liquidity_ok",
-        )
-    return _fire(
-        "warning",
-        "liquidity_failures",
-        f"{failed} of {checks} liquidity checks failed ({share:.0%}), above {cfg.liquidity_failure_pct:.0%}",
-        "alerts.liquidity_failures",
-    )
+    return _rate(
+        counts.liquidity_failures, counts.liquidity_checks, cfg.liquidity_min_checks,
+        cfg.liquidity_failure_pct, said="liquidity checks failed", whole_name="liquidity checks",
+        rule="liquidity", key="liquidity_failures",
+    )  # fmt: skip
 
 
 def stock_fallback_rate(counts: WindowCounts, cfg: AlertsConfig) -> Decision[Triggered]:
     """Warning when the share of entries that fell back to the stock is above `stock_fallback_pct`."""
-    entries, fallbacks = counts.entries, counts.stock_fallbacks
-    if entries < cfg.fallback_min_entries:
-        return Decision.no(
-            f"{entries} entries in the window, fewer than the {cfg.fallback_min_entries} judged",
-            "alerts.fallback_quiet",
-        )
-    share = fallbacks / entries
-    if share <= cfg.stock_fallback_pct:
-        return Decision.no(
-            f"{fallbacks} of {entries} entries fell back to the stock ({share:.0%}), "
-            f"within {cfg.stock_fallback_pct:.0%}",
-            "alerts.fallback_ok",
-        )
-    return _fire(
-        "warning",
-        "stock_fallback",
-        f"{fallbacks} of {entries} entries fell back to the stock ({share:.0%}), "
-        f"above {cfg.stock_fallback_pct:.0%}: options are not being found",
-        "alerts.stock_fallback",
-    )
+    return _rate(
+        counts.stock_fallbacks, counts.entries, cfg.fallback_min_entries, cfg.stock_fallback_pct,
+        said="entries fell back to the stock", whole_name="entries", rule="fallback", key="stock_fallback",
+        tail=": options are not being found",
+    )  # fmt: skip
 
 
 def zero_contract_sizing(counts: WindowCounts, cfg: AlertsConfig) -> Decision[Triggered]:

@@ -73,3 +73,69 @@ class AcceleratedClock:
 
     def now(self) -> datetime:
         return self._start + timedelta(seconds=(self._seconds() - self._origin) * self._speed)
+
+
+class BrokerClock:
+    """The broker's time, kept in step locally: the broker's clock is read every `resync_s` real seconds
+    and moved on in between by the monotonic clock at the rate the reads show (1.0 at a real broker, the
+    stub's `--speed` on a rehearsal), so the same code runs a real account and an accelerated one.
+
+    It never goes backwards: a read behind what it already said holds the time until the broker catches up.
+    A rate within 2% of 1 is taken as 1 (a real broker's clock runs at real speed; the rest is latency).
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[], datetime],
+        *,
+        resync_s: float = 15.0,
+        calibrate_s: float = 0.5,
+        seconds: Callable[[], float] = monotonic_seconds,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._fetch = fetch
+        self._seconds = seconds
+        self.resync_s = resync_s
+        self._origin = self._read()
+        sleep(calibrate_s)
+        self._anchor = self._read()
+        self._rate = 1.0
+        self._estimate_rate()
+        self._last = self._anchor[1]
+
+    def _read(self) -> tuple[float, datetime]:
+        before = self._seconds()
+        broker = _require_aware(self._fetch())
+        # The broker's time is most likely from the middle of the request.
+        return (before + self._seconds()) / 2, broker
+
+    def _estimate_rate(self) -> None:
+        (m0, b0), (m1, b1) = self._origin, self._anchor
+        if m1 - m0 <= 0:
+            return
+        rate = (b1 - b0).total_seconds() / (m1 - m0)
+        if rate > 0:
+            self._rate = 1.0 if abs(rate - 1.0) < 0.02 else rate
+
+    @property
+    def rate(self) -> float:
+        """Broker seconds per real second."""
+        return self._rate
+
+    def resync(self) -> None:
+        self._anchor = self._read()
+        self._estimate_rate()
+
+    def now(self) -> datetime:
+        m = self._seconds()
+        if m - self._anchor[0] >= self.resync_s:
+            self.resync()
+            m = self._seconds()
+        m0, b0 = self._anchor
+        t = b0 + timedelta(seconds=(m - m0) * self._rate)
+        self._last = max(self._last, t)
+        return self._last
+
+    def real_seconds_until(self, t: datetime) -> float:
+        """How long to wait, in real seconds, until the broker's clock reads `t` (0 when it has)."""
+        return max((t - self.now()).total_seconds() / self._rate, 0.0)

@@ -3,44 +3,34 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from optionpilot.adapters.news.config import MergeConfig, TaggingConfig
-from optionpilot.adapters.news.merged import MergedNewsSource
-from optionpilot.adapters.news.news_file import NewsFileSource
 from optionpilot.adapters.notify.notifier import Notifiers
 from optionpilot.adapters.sim.broker import SimulatedBroker
 from optionpilot.adapters.sim.faults import FaultyBroker
 from optionpilot.adapters.sim.market import SimulatedMarket
 from optionpilot.app.config import OptionPilotConfig
+from optionpilot.app.engine_wiring import Services, account_runtime, assemble_engine
 from optionpilot.app.settings import masked_dump
 from optionpilot.core.calendars import MARKETS, Market, Session, calendar_for
 from optionpilot.core.clock import SimulatedClock
 from optionpilot.core.errors import ConfigError
 from optionpilot.core.ids import AccountId, IdMaker
-from optionpilot.decisions.strategies.candidates import StrategyCandidate
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.alerts import AlertMonitor
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.health import HealthTracker
 from optionpilot.engine.journal import Journal
-from optionpilot.engine.orders.gate import PreTradeGate
-from optionpilot.engine.orders.manager import OrderManager
 from optionpilot.engine.pipeline import FLOWS, Flow, Pipeline
-from optionpilot.engine.rules import Rules
 from optionpilot.engine.runner import Runner
 from optionpilot.engine.ticker import BacktestTicker
-from optionpilot.persistence.candidate_codec import candidate_record
 from optionpilot.persistence.database import DatabaseConfig
 from optionpilot.persistence.recorder import SqlRecorder
-from optionpilot.persistence.trade_history import SqlTradeHistory
 from optionpilot.ports.broker import Broker
 from optionpilot.ports.market_data import MarketData
-from optionpilot.ports.news import NewsSource
 from optionpilot.ports.recorder import Recorder, RunInfo
-from optionpilot.signals.classifier import load_sentiment_model
 
 _PREFIX = {"backtest": "bt", "sim": "run-sim"}
 
@@ -59,25 +49,6 @@ class Backtest:
     notifier: Notifiers
     health: HealthTracker
     alerts: AlertMonitor
-
-
-def rules_from(config: OptionPilotConfig) -> Rules:
-    s = config.strategy
-    return Rules(
-        engine=config.engine,
-        features=s.features,
-        sentiment=s.sentiment,
-        iv=s.iv,
-        watchlist=s.watchlist,
-        signals=s.signals,
-        tiers=s.tiers,
-        sizing=s.sizing,
-        kelly=s.kelly,
-        liquidity=s.liquidity,
-        selection=s.selection,
-        risk=s.risk,
-        exits=s.exits,
-    )
 
 
 def run_id_for(config: OptionPilotConfig, flows: Collection[Flow] = FLOWS, prefix: str = "bt") -> str:
@@ -176,9 +147,9 @@ def build_backtest(
     rid = info.run_id
     ids = IdMaker(rid)
     market = src.open(clock)
-    journal = Journal(rec)
     notifier = Notifiers.from_config(config.notify, clock)
     health = HealthTracker(clock, config.health)
+    services = Services(clock, market, Journal(rec), ids, notifier, health, src.end_of_day)
     accounts: list[AccountRuntime] = []
     for account in config.accounts:
         aid = AccountId(account.name)
@@ -194,81 +165,15 @@ def build_backtest(
         faults = config.broker.faults
         port: Broker = FaultyBroker(broker, faults) if faults.enabled else broker
         book = AccountBook(aid, currency, account.starting_cash, clock.now())
-        gate = PreTradeGate(market, config.strategy.risk.pretrade, end_of_day=src.end_of_day)
-        orders = OrderManager(aid, port, book, ids, clock, journal, notifier, gate)
-        accounts.append(
-            AccountRuntime(
-                aid,
-                account.name,
-                account.market,
-                currency,
-                account.starting_cash,
-                broker,
-                book,
-                orders,
-                allow_short_stock=account.allow_short_stock,
-                sleeves=account.sleeves,
-                health=health,
-            )
-        )
-        health.watch_broker(aid, _last_heard(orders))
-    pipeline = Pipeline(
-        market=market,
-        accounts=accounts,
-        journal=journal,
-        ids=ids,
-        rules=rules_from(config),
-        news_sources=_news_sources(config, clock, market),
-        sentiment_model=load_sentiment_model(
-            config.strategy.sentiment.model, config.strategy.sentiment.model_path
-        ),
-        history=SqlTradeHistory(rec.engine) if isinstance(rec, SqlRecorder) else None,
-        run_id=rid,
-        mode=mode,
-        flows=flows,
-        clock=clock,
-        strategies=config.strategies,
-        on_candidates=_candidate_store(rec),
-        health=health,
-    )
-    monitor = AlertMonitor(
-        clock=clock,
-        config=config.alerts,
-        journal=journal,
-        accounts=accounts,
-        notifier=notifier,
-        health=health,
-    )
+        accounts.append(account_runtime(config, account, broker, book, services, port=port))
     ticker = BacktestTicker(clock, sessions, src.step_minutes)
-    runner = Runner(
-        info=info,
-        clock=clock,
-        ticker=ticker,
-        accounts=accounts,
-        pipeline=pipeline,
-        journal=journal,
-        recorder=rec,
-        monitor=monitor,
+    engine = assemble_engine(
+        config, services, info=info, recorder=rec, accounts=accounts, ticker=ticker, flows=flows, mode=mode
     )
     return Backtest(
-        rid, config, clock, market, accounts, pipeline, runner, rec, ticker, notifier, health, monitor
-    )
-
-
-def _last_heard(orders: OrderManager) -> Callable[[], datetime | None]:
-    return lambda: orders.last_heard
-
-
-def _candidate_store(rec: Recorder) -> Callable[[Sequence[StrategyCandidate]], None] | None:
-    """Each scan's ranked candidates go to the database, so a run answers "why this strategy"."""
-    if not isinstance(rec, SqlRecorder):
-        return None
-
-    def store(candidates: Sequence[StrategyCandidate]) -> None:
-        if candidates:
-            rec.record_candidates([candidate_record(c) for c in candidates])
-
-    return store
+        rid, config, clock, market, accounts, engine.pipeline, engine.runner, rec, ticker, notifier, health,
+        engine.monitor,
+    )  # fmt: skip
 
 
 def _candidates(base: str) -> Iterator[str]:
@@ -278,14 +183,3 @@ def _candidates(base: str) -> Iterator[str]:
     while True:
         yield f"{base}-{n}"
         n += 1
-
-
-def _news_sources(config: OptionPilotConfig, clock: SimulatedClock, market: MarketData) -> list[NewsSource]:
-    if config.run.news is None:
-        return []
-    universe = tuple(u.symbol for u in market.underlyings())
-    merged = MergedNewsSource(
-        [("file", NewsFileSource.open(config.run.news, clock))],
-        MergeConfig(tagging=TaggingConfig(universe=universe)),
-    )
-    return [merged]

@@ -44,6 +44,7 @@ class Runner:
         journal: Journal,
         recorder: Recorder,
         monitor: AlertMonitor | None = None,
+        resumed: bool = False,
     ) -> None:
         self.info = info
         self.clock = clock
@@ -53,12 +54,16 @@ class Runner:
         self.journal = journal
         self.recorder = recorder
         self.monitor = monitor
+        # A run an earlier process opened (a broker account's, across restarts): stored, deposit made.
+        self.resumed = resumed
 
     def run(self, on_tick: Callable[[Tick], None] | None = None) -> RunResult:
-        self.recorder.start_run(self.info)
+        if not self.resumed:
+            self.recorder.start_run(self.info)
         self.journal.begin(self.clock.now())
-        for account in self.accounts:
-            self.journal.current.ledger.append(account.book.deposit)
+        if not self.resumed:
+            for account in self.accounts:
+                self.journal.current.ledger.append(account.book.deposit)
         self._check_reconciled("start")
         self.journal.commit()
         ticks = 0

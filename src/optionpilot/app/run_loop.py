@@ -12,18 +12,23 @@ The pace uses the monotonic clock: a duration, not the time of day, which the si
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from optionpilot.app.backtest import Backtest, build_backtest
 from optionpilot.app.config import OptionPilotConfig
+from optionpilot.core.clock import Clock
 from optionpilot.core.errors import ConfigError
+from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.controls.operator import OperatorControls
-from optionpilot.engine.pipeline import FLOWS, Flow
+from optionpilot.engine.health import HealthTracker
+from optionpilot.engine.journal import Journal
+from optionpilot.engine.pipeline import FLOWS, Flow, Pipeline
 from optionpilot.engine.ticker import Tick, Ticker
 from optionpilot.persistence.controls import SqlControlStore
 from optionpilot.persistence.database import DatabaseConfig
 from optionpilot.persistence.recorder import SqlRecorder
+from optionpilot.ports.market_data import MarketData
 
 
 class PacedTicker:
@@ -110,43 +115,60 @@ def build_sim_run(
     recorder = SqlRecorder(config.run.db, DatabaseConfig(url=config.run.db, ticks_per_transaction=1))
     bt = build_backtest(config, recorder=recorder, flows=flows, mode="sim")
     store = SqlControlStore(recorder.engine)
-    pipeline = bt.pipeline
-    controls = OperatorControls(
-        bt.run_id,
-        bt.accounts,
-        bt.market,
-        pipeline.marker,
-        store,
-        health=lambda: _health(bt),
-        poll_due=PollTimer(poll_s),
+    controls = attach_controls(
+        bt.run_id, bt.accounts, bt.market, bt.pipeline, store, lambda: _health(bt), poll_s
     )
-    pipeline.controls = controls
     pace = bt.ticker.step_minutes / speed if speed > 0 else 0.0
-    bt.runner.ticker = PacedTicker(bt.ticker, pace, idle=lambda: _between_ticks(bt, controls))
+    bt.runner.ticker = PacedTicker(
+        bt.ticker, pace, idle=lambda: between_ticks(bt.pipeline.journal, bt.clock, controls)
+    )
     return SimRun(bt, controls, store)
 
 
-def _between_ticks(bt: Backtest, controls: OperatorControls) -> None:
+def attach_controls(
+    run_id: str,
+    accounts: Sequence[AccountRuntime],
+    market: MarketData,
+    pipeline: Pipeline,
+    store: SqlControlStore,
+    health: Callable[[], Mapping[str, object]],
+    poll_s: float,
+) -> OperatorControls:
+    """The operator's controls on the pipeline (which gives each account its stored state at the first
+    tick), polling the database for commands every `poll_s` real seconds."""
+    controls = OperatorControls(
+        run_id, accounts, market, pipeline.marker, store, health=health, poll_due=PollTimer(poll_s)
+    )
+    pipeline.controls = controls
+    return controls
+
+
+def between_ticks(journal: Journal, clock: Clock, controls: OperatorControls) -> None:
     """The operator's commands between two ticks, stored as a tick of their own at the clock's time."""
     if not controls.started:
         return  # the first tick gives the accounts their stored states first
-    journal = bt.pipeline.journal
-    journal.begin(bt.clock.now())
+    journal.begin(clock.now())
     # The broker's events wait for the next tick: the pipeline's poll keeps the books they feed.
-    controls.on_tick(bt.clock.now())
+    controls.on_tick(clock.now())
     journal.commit()
 
 
 def _health(bt: Backtest) -> Mapping[str, object]:
+    return health_snapshot(bt.health, bt.clock, bt.pipeline, bt.accounts)
+
+
+def health_snapshot(
+    health: HealthTracker, clock: Clock, pipeline: Pipeline, accounts: Sequence[AccountRuntime]
+) -> Mapping[str, object]:
     """What `status` shows of a running run (times on the run's clock): the health tracker's snapshot (last
     market data, last broker contact, errors and refusals in the last hour, whether entries are allowed),
     and per account its state and what it holds."""
-    snap = bt.health.snapshot().to_dict()
+    snap = health.snapshot().to_dict()
     tracked = {str(a["account"]): a for a in snap.pop("accounts")}
     return {
         **snap,
-        "clock": bt.clock.now().isoformat(),
-        "bar_events": bt.pipeline.bar_events,
+        "clock": clock.now().isoformat(),
+        "bar_events": pipeline.bar_events,
         "accounts": {
             a.name: {
                 **tracked.get(str(a.account_id), {}),
@@ -157,6 +179,6 @@ def _health(bt: Backtest) -> Mapping[str, object]:
                 "day_start_equity": None if a.day_start_equity is None else str(a.day_start_equity),
                 "halted": a.orders.halted,
             }
-            for a in bt.accounts
+            for a in accounts
         },
     }

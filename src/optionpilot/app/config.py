@@ -8,6 +8,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from optionpilot.adapters.alpaca.settings import AlpacaEndpoints
 from optionpilot.adapters.notify.config import NotifyConfig
 from optionpilot.adapters.sim.broker_config import SimBrokerConfig
 from optionpilot.adapters.sim.market_config import SimMarketConfig
@@ -94,6 +95,13 @@ class LiveConfig(_Strict):
     dhan_access_token: SecretStr = SecretStr("")
 
 
+class BrokersConfig(_Strict):
+    """`[brokers.alpaca]`: where the real brokers are (endpoint overrides for the stubs or a proxy) and
+    their limits. Never keys: those come from the environment only."""
+
+    alpaca: AlpacaEndpoints = Field(default_factory=AlpacaEndpoints)
+
+
 class OptionPilotConfig(_Strict):
     run: RunConfig = Field(default_factory=RunConfig)
     accounts: list[AccountConfig] = Field(default_factory=default_accounts)
@@ -107,6 +115,7 @@ class OptionPilotConfig(_Strict):
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
+    brokers: BrokersConfig = Field(default_factory=BrokersConfig)
 
     @model_validator(mode="after")
     def _accounts_unique(self) -> Self:

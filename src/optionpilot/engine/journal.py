@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from optionpilot.core.crashpoints import crash_point
 from optionpilot.ports.recorder import Recorder, TickRecords
 
 
@@ -55,4 +56,5 @@ class Journal:
         if not self.current.is_empty():
             self._recorder.record(self.current)
             self.ticks_recorded += 1
+            crash_point("tick.stored")
         self.current = TickRecords(ts=self.current.ts)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from optionpilot.core.clock import Clock
+from optionpilot.core.crashpoints import crash_point
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.alerts import AlertMonitor
 from optionpilot.engine.journal import Journal
@@ -66,6 +67,7 @@ class Runner:
                 self.journal.current.ledger.append(account.book.deposit)
         self._check_reconciled("start")
         self.journal.commit()
+        crash_point("reconciled")
         ticks = 0
         for tick in self.ticker:
             self.journal.begin(tick.now)

@@ -18,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from optionpilot.core.clock import Clock
+from optionpilot.core.crashpoints import crash_point
 from optionpilot.core.errors import BrokerError, BrokerTimeout, IllegalTransition
 from optionpilot.core.ids import AccountId, BrokerOrderId, ClientOrderId, ExecutionId, IdMaker, PositionId
 from optionpilot.core.money import ZERO
@@ -177,8 +178,10 @@ class OrderManager:
         cid = order.client_order_id
         self._move(cid, OrderStatus.SUBMITTED, "sent to broker")
         self.journal.before_send()
+        crash_point("order.stored")
         try:
             self.broker.submit(self.orders[cid])
+            crash_point("order.sent")
             self.last_heard = self.clock.now()
         except BrokerTimeout as exc:
             self.broker_errors += 1
@@ -372,6 +375,7 @@ class OrderManager:
         if order.position_id is not None:
             records.positions.append(self.book.positions[order.position_id])
         self.holds.pop(cid, None)
+        crash_point("fill.applied")
         self._follow_fills(order)
 
     def _follow_fills(self, order: Order) -> None:

@@ -127,10 +127,14 @@ class BrokerClock:
         self._estimate_rate()
 
     def now(self) -> datetime:
-        m = self._seconds()
-        if m - self._anchor[0] >= self.resync_s:
+        if self._seconds() - self._anchor[0] >= self.resync_s:
             self.resync()
-            m = self._seconds()
+        return self.kept_time()
+
+    def kept_time(self) -> datetime:
+        """The time as kept locally, without asking the broker (for what the broker's answers depend on:
+        the request budget counts in it, and a read inside a read would never end)."""
+        m = self._seconds()
         m0, b0 = self._anchor
         t = b0 + timedelta(seconds=(m - m0) * self._rate)
         self._last = max(self._last, t)

@@ -39,11 +39,22 @@ class RequestBudget:
         self._sleep = sleep
         self._times: deque[float] = deque()
         self._paused_until = 0.0
+        self._rate: Callable[[], float] = lambda: 1.0
         self._lock = threading.Condition()
         self.sent = 0
         self.waited_s = 0.0
         self.throttled = 0  # 429s received
         self.most_in_a_minute = 0
+
+    def count_in(self, seconds: Callable[[], float], rate: Callable[[], float]) -> None:
+        """Count the minute on another clock: the broker's. Alpaca's limit is per minute of its time, which
+        is real time at Alpaca and the accelerated time of a rehearsal on the stub; `rate` (that clock's
+        seconds per real second) turns its waits into real ones."""
+        with self._lock:
+            self._seconds = seconds
+            self._rate = rate
+            self._times.clear()
+            self._paused_until = 0.0
 
     def acquire(self) -> None:
         with self._lock:
@@ -56,11 +67,12 @@ class RequestBudget:
                     wait = max(wait, self._times[0] + WINDOW_SECONDS - now)
                 if wait <= 0:
                     break
-                self.waited_s += wait
+                real = wait / max(self._rate(), 1e-9)
+                self.waited_s += real
                 if self._sleep is not None:
-                    self._sleep(wait)
+                    self._sleep(real)
                 else:
-                    self._lock.wait(wait)
+                    self._lock.wait(real)
             self._times.append(now)
             self.sent += 1
             self.most_in_a_minute = max(self.most_in_a_minute, len(self._times))

@@ -21,6 +21,7 @@ from optionpilot.cli.console import make_console
 from optionpilot.cli.data import DEFAULT_STORE
 from optionpilot.cli.database_url import prepare_sqlite_folder
 from optionpilot.cli.errors import fail, one_line_errors
+from optionpilot.cli.live_cmd import run_live
 from optionpilot.engine.pipeline import FLOWS, MAIN_ONLY, Flow
 from optionpilot.engine.ticker import Tick
 from optionpilot.persistence.database import create_engine, mask_url
@@ -29,7 +30,7 @@ from optionpilot.persistence.recorder import SqlRecorder
 
 console = make_console()
 _FLOWS: dict[str, tuple[Flow, ...]] = {"both": FLOWS, "main": MAIN_ONLY, "multileg": ("multileg",)}
-_BROKERS_LATER = {"alpaca": "issue 14", "dhan": "issue 18"}
+_BROKERS = ("alpaca", "dhan")
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML configuration file")]
 DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default: the configured one)")]
@@ -61,7 +62,8 @@ def _operator(config: Path | None, db: str | None) -> Iterator[Operator]:
 
 def run(
     broker: Annotated[
-        str, typer.Option("--broker", help="sim: the simulated broker (the only one yet)")
+        str,
+        typer.Option("--broker", help="sim (simulated, accelerated) or alpaca (paper by default)"),
     ] = "sim",
     sessions: Annotated[
         int | None, typer.Option("--sessions", min=1, max=400, help="Sessions to run")
@@ -77,32 +79,51 @@ def run(
     scenario: Annotated[
         str | None, typer.Option("--scenario", help="Rehearse a stress scenario: crash, gap, halt or calm")
     ] = None,
-    live: Annotated[bool, typer.Option("--live", help="Trade real money (needs a live broker)")] = False,
+    live: Annotated[
+        bool,
+        typer.Option("--live/--paper", help="Real money (needs this flag and the keys); paper by default"),
+    ] = False,
+    account: Annotated[
+        str | None, typer.Option("--account", help="A broker run: the configured account to trade")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="A broker run: stop at HH:MM, the exchange's local time")
+    ] = None,
+    log: Annotated[
+        Path | None, typer.Option("--log", help="A broker run's log file (default logs/RUN_ID.log)")
+    ] = None,
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Trade all day under the operator's controls: `status`, `kill`, `resume`, `close` reach it."""
     with one_line_errors():
-        if broker in _BROKERS_LATER:
-            later = _BROKERS_LATER[broker]
-            fail(f"--broker {broker}: no {broker} adapter ships yet ({later}); use --broker sim")
-        if broker != "sim":
-            fail(f"--broker {broker!r}: choose sim")
-        if live:
-            fail("--live: the simulated broker trades no real money; a live broker adapter is needed")
         flows = _FLOWS.get(flow)
         if flows is None:
             fail(f"--flow {flow!r}: choose both, main or multileg")
+        if broker in _BROKERS:
+            if scenario is not None:
+                fail("--scenario: stress scenarios run on the simulated broker only (--broker sim)")
+            cfg = _config(config, db)
+            prepare_sqlite_folder(cfg.run.db)
+            run_live(
+                cfg, broker, live=live, account=account, flows=flows, sessions=sessions, until=until,
+                symbols=_symbols(symbols), log=log,
+            )  # fmt: skip
+            return
+        if broker != "sim":
+            fail(f"--broker {broker!r}: choose sim, {' or '.join(_BROKERS)}")
+        if live:
+            fail("--live: the simulated broker trades no real money; choose --broker alpaca")
+        if until is not None or account is not None:
+            fail("--until and --account are for a broker's account (--broker alpaca)")
         market: dict[str, Any] = {"sessions": sessions} if sessions else {}
         if scenario is not None:
             if scenario not in SCENARIOS:
                 fail(f"--scenario {scenario!r}: choose {', '.join(SCENARIOS)}")
             market["scenario"] = {"kind": scenario}
         cfg = _config(config, db, {"market": market} if market else None)
-        if symbols is not None:
-            wanted = [s.strip().upper() for s in symbols.split(",") if s.strip()]
-            if not wanted:
-                fail("--symbols names no symbol")
+        wanted = _symbols(symbols)
+        if wanted is not None:
             cfg = cfg.model_copy(update={"market": cfg.market.only(wanted)})
         prepare_sqlite_folder(cfg.run.db)
         sim = build_sim_run(cfg, speed=speed, flows=flows)
@@ -142,6 +163,15 @@ def run(
         console.print(f"[{style}]reconciliation {report.summary()}[/]")
     if not result.reconciled:
         raise typer.Exit(1)
+
+
+def _symbols(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    wanted = [s.strip().upper() for s in text.split(",") if s.strip()]
+    if not wanted:
+        fail("--symbols names no symbol")
+    return wanted
 
 
 def status(

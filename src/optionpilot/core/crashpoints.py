@@ -25,7 +25,10 @@ _armed: dict[str, int] = {}
 _seen: dict[str, int] = {}
 
 
-def _arm() -> None:
+def arm() -> None:
+    """Read the spec from the environment (again: a process forked from a warm one is armed anew)."""
+    _armed.clear()
+    _seen.clear()
     spec = os.environ.get(ENV, "")
     if not spec:
         return
@@ -34,7 +37,7 @@ def _arm() -> None:
         _armed[point] = int(n) if n.isdigit() and int(n) > 0 else 1
 
 
-_arm()
+arm()
 
 
 def crash_point(name: str) -> None:

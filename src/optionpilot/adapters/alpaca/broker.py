@@ -189,16 +189,18 @@ class AlpacaBroker:
         due = monotonic_seconds() - self._last_rest >= self._rest_poll_s
         priced: dict[ExecutionId, Fill] = {}
         settlements: list[BrokerEvent] = []
+        polled: list[OrderUpdate] = []
         if gap or mleg_fill or due or self._awaiting:
             self._last_rest = monotonic_seconds()
+            # Statuses before activities: a fill a status shows is then already among the activities.
+            polled = self._status_refresh() if gap or due else []
             priced, settlements = self._new_activities()
         events: list[BrokerEvent] = []
         for data in updates:
             events.extend(self._from_update(data, priced))
         for fill in sorted(priced.values(), key=lambda f: f.ts):
             self._emit_fill(fill, events)
-        if gap or due:
-            events.extend(self._status_refresh())
+        events.extend(u for u in polled if self._report(u))
         events.extend(settlements)
         return events
 
@@ -225,10 +227,23 @@ class AlpacaBroker:
                 elif eid not in self._seen:
                     self._awaiting.add(eid)  # Alpaca has not listed it yet: the next poll asks again
         update = te.order_update(data["order"], self._known, at)
-        if self._reported.get(update.client_order_id) != (update.status, update.filled_quantity):
-            self._reported[update.client_order_id] = (update.status, update.filled_quantity)
+        if self._report(update):
             out.append(update)
         return out
+
+    def _report(self, update: OrderUpdate) -> bool:
+        """Whether a status is news: not a repeat, and not behind what was already reported (a stream
+        update that was queued while a REST poll already saw the order further on)."""
+        cid = update.client_order_id
+        last = self._reported.get(cid)
+        if last is not None:
+            status, filled = last
+            if (status, filled) == (update.status, update.filled_quantity):
+                return False
+            if status in TERMINAL or (update.filled_quantity or 0) < (filled or 0):
+                return False
+        self._reported[cid] = (update.status, update.filled_quantity)
+        return True
 
     def _emit_fill(self, fill: Fill, out: list[BrokerEvent]) -> None:
         if fill.execution_id in self._seen:
@@ -238,7 +253,8 @@ class AlpacaBroker:
         out.append(fill)
 
     def _status_refresh(self) -> list[OrderUpdate]:
-        """Our working orders' statuses over REST, for what a lost stream update would have said."""
+        """Our working orders' statuses over REST, for what a lost stream update would have said (not yet
+        recorded as reported: `_report` decides when they are emitted, after the fills)."""
         working = [c for c, (s, _) in self._reported.items() if s not in TERMINAL]
         working += [c for c in self._known.ours if c not in self._reported]
         if not working:
@@ -249,10 +265,7 @@ class AlpacaBroker:
             cid = str(doc.get("client_order_id"))
             if cid not in working:
                 continue
-            update = te.order_update(doc, self._known, now, "alpaca (polled)")
-            if self._reported.get(update.client_order_id) != (update.status, update.filled_quantity):
-                self._reported[update.client_order_id] = (update.status, update.filled_quantity)
-                out.append(update)
+            out.append(te.order_update(doc, self._known, now, "alpaca (polled)"))
         return out
 
     # -- REST reads ------------------------------------------------------------------------------------

@@ -66,7 +66,8 @@ def test_stream_and_activities_name_an_mleg_fill_alike() -> None:
 def test_simple_stream_fill_matches_its_activity() -> None:
     known = te.KnownOrders()
     doc = {"id": "ord-2", "client_order_id": "cid-2", "order_class": "simple", "status": "filled",
-           "filled_qty": "3", "symbol": C600.key, "side": "buy", "position_intent": "buy_to_open", "legs": None}  # fmt: skip
+           "filled_qty": "3", "symbol": C600.key, "side": "buy", "position_intent": "buy_to_open",
+           "legs": None}  # fmt: skip
     fill = te.stream_fill({"event": "fill", "timestamp": "2026-01-05T15:02:00Z", "order": doc, "qty": "1",
                            "price": "5.2"}, known, A)  # fmt: skip
     activity = {"id": "x", "activity_type": "FILL", "transaction_time": "2026-01-05T15:02:00Z",
@@ -82,10 +83,10 @@ def test_simple_stream_fill_matches_its_activity() -> None:
      ("OPASN", "1", -1, SettlementKind.ASSIGNED, -100), ("OPEXP", "3", 3, SettlementKind.EXPIRED, 0)],
 )  # fmt: skip
 def test_option_activities_are_expiry_settlements(
-    kind: str, qty: str, want_qty: int, want_kind, shares
+    kind: str, qty: str, want_qty: int, want_kind: SettlementKind, shares: int
 ) -> None:
-    doc = {"id": "20260116210000123::abc", "activity_type": kind, "date": "2026-01-16", "net_amount": "-120000",
-           "symbol": C600.key, "qty": qty}  # fmt: skip
+    doc = {"id": "20260116210000123::abc", "activity_type": kind, "date": "2026-01-16",
+           "net_amount": "-120000", "symbol": C600.key, "qty": qty}  # fmt: skip
     s = te.settlement(doc, A)
     assert s is not None and s.kind is want_kind and s.quantity == want_qty and s.shares == shares
     assert s.contract == C600 and s.cash == Decimal(-120000) and s.event_id == "alpaca:20260116210000123::abc"

@@ -108,13 +108,13 @@ def collect(broker: AlpacaBroker, until: Callable[[list[BrokerEvent]], bool], wh
     return events
 
 
-def start_stub(**overrides: Any) -> RunningStub:
+def start_stub(minutes_after_open: float = 2.0, **overrides: Any) -> RunningStub:
     config = StubConfig(
         **{"port": 0, "api_key_id": KEY, "api_secret_key": SECRET, "speed": 60.0, **overrides}
     )
     if "start" not in overrides:
         first_open = first_sessions(config)[0].open
-        config = config.model_copy(update={"start": first_open + timedelta(minutes=2)})
+        config = config.model_copy(update={"start": first_open + timedelta(minutes=minutes_after_open)})
     return start_in_thread(config)
 
 
@@ -124,8 +124,8 @@ def harnesses() -> Iterator[Callable[..., Harness]]:
     wrap this in their own fixtures, so no conftest is needed here."""
     made: list[Harness] = []
 
-    def make(**overrides: Any) -> Harness:
-        h = Harness(start_stub(**overrides))
+    def make(minutes_after_open: float = 2.0, **overrides: Any) -> Harness:
+        h = Harness(start_stub(minutes_after_open, **overrides))
         made.append(h)
         return h
 

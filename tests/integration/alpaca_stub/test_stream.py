@@ -35,7 +35,8 @@ def test_updates_of_an_order_arrive_parsed(
     assert fill.price == float(client.get_order_by_id(order.id).filled_avg_price)
     stored = client.get("/account/activities", {"activity_types": "FILL"})
     # As real Alpaca: a FILL activity names the order and its cumulative quantity, not the execution id.
-    assert [(a["order_id"], a["cum_qty"], "execution_id" in a) for a in stored] == [(str(order.id), "2", False)]
+    got = [(a["order_id"], a["cum_qty"], "execution_id" in a) for a in stored]
+    assert got == [(str(order.id), "2", False)]
 
 
 def test_mleg_fill_and_cancel_on_the_stream(

@@ -134,6 +134,8 @@ def test_stream_faults_apply_every_fill_once_through_the_order_manager(
     assert h.stub.state.broker.faults.fired[fault] > 0 and at_broker  # the fault struck, fills happened
     if fault is FaultName.REJECT_LEG:
         assert {om.orders[o.client_order_id].status for o in placed} >= {OrderStatus.REJECTED}
+    if fault is FaultName.DROP_STREAM:
+        assert broker.stream is not None and broker.stream.generation > 1  # it reconnected
     if fault is FaultName.PARTIAL_FILLS:
         assert len(at_broker) > 2 + 2 + 1  # more fills than legs: orders came in pieces
     assert om.duplicate_fills == 0  # the adapter reported each execution once

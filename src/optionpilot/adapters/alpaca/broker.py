@@ -85,6 +85,7 @@ class AlpacaBroker:
         self._cursor: str | None = None
         self._cursor_ready = False
         self._generation = 0
+        self._carry: list[dict[str, Any]] = []  # stream updates of a poll whose REST part failed
         self._last_rest = float("-inf")
         self.unmatched_fills = 0  # FILL activities whose order Alpaca could not name to us
 
@@ -183,7 +184,8 @@ class AlpacaBroker:
 
     def poll_events(self) -> Sequence[BrokerEvent]:
         self.start()
-        updates = self.stream.drain() if self.stream is not None else []
+        updates = self._carry + (self.stream.drain() if self.stream is not None else [])
+        self._carry = []
         gap = self._stream_gap()
         mleg_fill = any(_is_fill(u) and te.mleg_fill_ids(u) for u in updates)
         due = monotonic_seconds() - self._last_rest >= self._rest_poll_s
@@ -192,9 +194,14 @@ class AlpacaBroker:
         polled: list[OrderUpdate] = []
         if gap or mleg_fill or due or self._awaiting:
             self._last_rest = monotonic_seconds()
-            # Statuses before activities: a fill a status shows is then already among the activities.
-            polled = self._status_refresh() if gap or due else []
-            priced, settlements = self._new_activities()
+            try:
+                # Statuses before activities: a fill a status shows is then already among the activities.
+                polled = self._status_refresh() if gap or due else []
+                priced, settlements = self._new_activities()
+            except BrokerError:
+                # Nothing of this poll is lost: the updates wait for the next poll, which asks REST again.
+                self._carry, self._generation = updates, -1
+                raise
         events: list[BrokerEvent] = []
         for data in updates:
             events.extend(self._from_update(data, priced))

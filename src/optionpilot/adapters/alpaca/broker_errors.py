@@ -35,7 +35,7 @@ def message_of(exc: APIError) -> str:
     try:
         return str(json.loads(str(exc))["message"])
     except (ValueError, KeyError, TypeError):
-        return str(exc)[:200]
+        return " ".join(str(exc).split())[:200]  # one line, even from a proxy's HTML page
 
 
 def code_of(exc: APIError) -> str:

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from tests.integration.alpaca.broker_fixtures import Harness, harnesses, manager
-from tests.integration.alpaca_stub.conftest import wait_for
+from tests.integration.alpaca.broker_fixtures import ACCOUNT, Harness, harnesses, manager
+from tests.integration.alpaca_stub.conftest import KEY, wait_for
 
+from optionpilot.adapters.alpaca.broker import AlpacaBroker
+from optionpilot.adapters.alpaca.settings import KEY_ENV, SECRET_ENV, URL_ENV, alpaca_settings
 from optionpilot.adapters.alpaca.transport import RequestBudget
 from optionpilot.adapters.alpaca_stub.config import FaultName, FaultSpec
 from optionpilot.core.errors import BrokerError, BrokerTimeout
@@ -110,7 +112,8 @@ def test_stream_faults_apply_every_fill_once_through_the_order_manager(
     make, fault: FaultName, rate: float
 ) -> None:
     h = make(faults=(FaultSpec(name=fault, rate=rate),), seed=11)
-    broker = h.broker()
+    broker_budget = RequestBudget(190)
+    broker = h.broker(broker_budget)
     om = manager(broker, h.clock, Decimal(100_000))
     low, high = h.symbol("call", 1.0), h.symbol("call", 1.05)
     p = PositionId("p1")
@@ -131,6 +134,7 @@ def test_stream_faults_apply_every_fill_once_through_the_order_manager(
     for _ in range(3):  # anything still on its way (a late duplicate, a poll after a drop)
         om.process_events()
     at_broker = broker.executions()
+    assert broker_budget.most_in_a_minute <= broker_budget.per_minute
     assert h.stub.state.broker.faults.fired[fault] > 0 and at_broker  # the fault struck, fills happened
     if fault is FaultName.REJECT_LEG:
         assert {om.orders[o.client_order_id].status for o in placed} >= {OrderStatus.REJECTED}
@@ -146,3 +150,18 @@ def test_stream_faults_apply_every_fill_once_through_the_order_manager(
     for o in placed:
         mine, theirs = om.orders[o.client_order_id], h.stub_order(o.client_order_id)
         assert mine.filled_quantity == theirs.filled_qty
+
+
+def test_wrong_keys_are_one_line_errors_and_the_stream_gives_up(make) -> None:
+    h = make()
+    env = {KEY_ENV: KEY, SECRET_ENV: "not-the-secret", URL_ENV["trading_url"]: h.stub.url}
+    broker = AlpacaBroker(ACCOUNT, alpaca_settings(env), RequestBudget(190), h.clock)
+    h.brokers.append(broker)
+    with pytest.raises(BrokerError) as caught:
+        broker.account()
+    assert "HTTP 401" in str(caught.value) and "\n" not in str(caught.value)
+    assert "not-the-secret" not in str(caught.value)
+    assert broker.stream is not None
+    broker.stream.start()
+    wait_for(lambda: broker.stream is not None and broker.stream.refused, "the stream refused")
+    assert "unauthorized" in str(broker.stream.refused) and broker.stream.generation == 0

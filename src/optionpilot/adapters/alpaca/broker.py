@@ -110,7 +110,11 @@ class AlpacaBroker:
 
     def submit(self, order: Order) -> None:
         request = order_request(order)  # a BrokerError here: nothing was sent
-        self.start()
+        try:
+            self.start()
+        except BrokerError as exc:
+            # Only the activities' starting mark failed; the send must not fail for it (the poll retries).
+            log.warning("Alpaca start-up read failed, tried again at the next poll: %s", exc)
         self._known.remember(order)
         cid = order.client_order_id
         for attempt in range(1, self._attempts + 1):

@@ -109,7 +109,8 @@ def test_cancel_reports_canceled_and_a_second_cancel_is_not_working(harness: Har
     assert [o.client_order_id for o in broker.open_orders()] == [cid]
     broker.cancel(cid)
     events = collect(broker, lambda ev: OrderStatus.CANCELED in _status(ev, cid), "the cancel")
-    assert _status(events, cid)[-1] is OrderStatus.CANCELED
+    # Alpaca's sequence: pending_cancel, then canceled.
+    assert _status(events, cid)[-2:] == [OrderStatus.PENDING_CANCEL, OrderStatus.CANCELED]
     with pytest.raises(BrokerError) as caught:
         broker.cancel(cid)
     assert caught.value.code == "not_working"
@@ -130,5 +131,7 @@ def test_replace_ends_the_old_order_only_when_alpaca_says_so(harness: Harness) -
         broker, lambda ev: OrderStatus.REPLACED in _status(ev, old.client_order_id), "the old order replaced"
     )
     assert OrderStatus.ACCEPTED in _status(events, new.client_order_id)
+    # pending_replace keeps the old order working (we have no such state); replaced then ends it.
+    assert _status(events, old.client_order_id)[-1] is OrderStatus.REPLACED
     seen = broker.lookup(new.client_order_id)
     assert seen is not None and seen.limit_price == new.limit_price

@@ -65,7 +65,7 @@ def test_mleg_fill_and_cancel_on_the_stream(
     eventually(lambda: "canceled" in listener.events(resting.id), "the cancel")
     fill = listener.of(spread.id)[-1]
     assert fill.order.order_class is OrderClass.MLEG and len(fill.order.legs) == 2
-    assert listener.events(resting.id) == ["new", "canceled"]
+    assert listener.events(resting.id) == ["new", "pending_cancel", "canceled"]
 
 
 def test_stream_wire_format_and_auth(stub: RunningStub) -> None:

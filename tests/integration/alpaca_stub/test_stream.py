@@ -34,7 +34,9 @@ def test_updates_of_an_order_arrive_parsed(
     assert fill.execution_id is not None and fill.qty == 2 and fill.position_qty == 2
     assert fill.price == float(client.get_order_by_id(order.id).filled_avg_price)
     stored = client.get("/account/activities", {"activity_types": "FILL"})
-    assert [a["execution_id"] for a in stored] == [str(fill.execution_id)]
+    # As real Alpaca: a FILL activity names the order and its cumulative quantity, not the execution id.
+    got = [(a["order_id"], a["cum_qty"], "execution_id" in a) for a in stored]
+    assert got == [(str(order.id), "2", False)]
 
 
 def test_mleg_fill_and_cancel_on_the_stream(
@@ -63,7 +65,7 @@ def test_mleg_fill_and_cancel_on_the_stream(
     eventually(lambda: "canceled" in listener.events(resting.id), "the cancel")
     fill = listener.of(spread.id)[-1]
     assert fill.order.order_class is OrderClass.MLEG and len(fill.order.legs) == 2
-    assert listener.events(resting.id) == ["new", "canceled"]
+    assert listener.events(resting.id) == ["new", "pending_cancel", "canceled"]
 
 
 def test_stream_wire_format_and_auth(stub: RunningStub) -> None:

@@ -165,6 +165,10 @@ class StubBroker:
         now = self.now()
         if not order.is_open:
             raise unprocessable(f"order is not cancelable (status {order.status})")
+        # Alpaca's sequence on the stream: pending_cancel, then canceled (here both at once; REST shows
+        # the end state straight away).
+        order.touch("pending_cancel", now)
+        self.publish("pending_cancel", order, now)
         order.canceled_at = now
         order.touch("canceled", now)
         self.publish("canceled", order, now)
@@ -210,6 +214,10 @@ class StubBroker:
         except AlpacaError:
             old.touch(status, old.updated_at or now)
             raise
+        # Alpaca's sequence on the stream: pending_replace, then replaced with the new order's new.
+        old.touch("pending_replace", now)
+        self.publish("pending_replace", old, now)
+        old.touch("replaced", now)
         old.replaced_at, old.replaced_by = now, new.id
         self.book.add_order(new)
         self.publish("replaced", old, now)

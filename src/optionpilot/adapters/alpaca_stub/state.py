@@ -1,7 +1,9 @@
 """The stub's book: orders by id and client order id, positions, cash, activities and executions.
 
 Only this module changes the book; matching and the routes ask it to. A fill is applied here once,
-with its own execution id, and leaves one FILL activity per leg.
+with its own execution id (sent on the stream), and leaves one FILL activity per leg. As on real Alpaca,
+the activity carries no execution id: it names the order (an mleg leg's own id) and the cumulative
+quantity, which is how a client matches it with the stream's update.
 """
 
 from __future__ import annotations
@@ -208,7 +210,6 @@ class Book:
                     "order_id": str(order.id if order.order_class == "simple" else leg.id),
                     "cum_qty": num(leg.filled_qty),
                     "order_status": order.status,
-                    "execution_id": str(execution.id),
                 }
             )
         if fee > 0:

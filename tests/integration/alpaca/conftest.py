@@ -50,7 +50,14 @@ RigFactory = Callable[..., Rig]
 def rig_factory() -> Iterator[RigFactory]:
     started: list[RunningStub] = []
 
-    def start(minutes_after_open: float = 30.0, adapter: dict[str, Any] | None = None, **overrides: Any) -> Rig:
+    def start(
+        minutes_after_open: float = 30.0,
+        adapter: dict[str, Any] | None = None,
+        symbols: list[str] | None = None,
+        budget: Callable[[SimulatedClock], RequestBudget] | None = None,
+        timeout_s: float = 10.0,
+        **overrides: Any,
+    ) -> Rig:
         config = StubConfig(**{"port": 0, "api_key_id": KEY, "api_secret_key": SECRET, **overrides})
         t0 = first_sessions(config)[0].open + timedelta(minutes=minutes_after_open)
         clock = SimulatedClock(t0)
@@ -59,20 +66,20 @@ def rig_factory() -> Iterator[RigFactory]:
         settings = AlpacaSettings(
             key_id=KEY,
             secret_key=SECRET,  # type: ignore[arg-type]
-            endpoints=AlpacaEndpoints(trading_url=stub.url, timeout_s=10.0),
+            endpoints=AlpacaEndpoints(trading_url=stub.url, timeout_s=timeout_s),
         )
-        budget = RequestBudget(190)
+        counted = budget(clock) if budget is not None else RequestBudget(190)
         ref_clock = SimulatedClock(t0)
         reference = SimulatedMarket(config.market, ref_clock, config.seed)
         data = AlpacaMarketData(
             settings,
             clock,
-            budget,
-            [u.symbol for u in reference.underlyings()],
+            counted,
+            symbols or [u.symbol for u in reference.underlyings()],
             reference.calendar,
             **(adapter or {}),
         )
-        return Rig(stub, clock, config, budget, data, reference, ref_clock)
+        return Rig(stub, clock, config, counted, data, reference, ref_clock)
 
     yield start
     for stub in started:

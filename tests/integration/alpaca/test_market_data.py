@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -124,3 +126,20 @@ def test_nothing_after_the_clock(small: Rig) -> None:
     bars = data.bars_between(now - timedelta(minutes=2), small.clock.now())
     assert bars and all(b.end <= small.clock.now() for b in bars)
     assert max(b.start for b in bars) == now - timedelta(minutes=1)  # the running minute is not served
+
+
+def test_a_quote_outside_the_cached_chain_widens_it_once(rig_factory: RigFactory) -> None:
+    rig = rig_factory(adapter={"chain_max_dte": 3})
+    data, ref = rig.data, rig.reference
+    later = ref.chain("SPY", min_dte=8, max_dte=12)
+    i = int(np.flatnonzero(later.ask > 0)[0])
+    contract = later.contract(i)
+    assert data.quote(contract) == ref.quote(contract) == later.quote(i)
+    asked = data.requests.calls[EP_CHAIN]
+    dte = (contract.expiry - ref.calendar.local_date(rig.clock.now())).days
+    assert data.quote(contract) == later.quote(i) and len(data.chain("SPY", max_dte=dte)) > 0
+    assert data.requests.calls[EP_CHAIN] == asked  # the wider window is now the cached one
+    unlisted = replace(contract, strike=Decimal("5"))
+    assert data.quote(unlisted) is None and data.quote(unlisted) is None
+    assert data.requests.calls[EP_CHAIN] == asked + 1  # the band widened once, not a request per quote
+    assert data.quote(replace(contract, underlying="NOPE")) is None

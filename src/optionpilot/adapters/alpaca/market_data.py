@@ -15,26 +15,24 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from alpaca.data.enums import Adjustment, DataFeed, OptionsFeed
+from alpaca.data.enums import Adjustment, DataFeed
 from alpaca.data.historical import OptionHistoricalDataClient, StockHistoricalDataClient
 from alpaca.data.historical.news import NewsClient
-from alpaca.data.requests import NewsRequest, OptionChainRequest, StockBarsRequest
+from alpaca.data.requests import NewsRequest, StockBarsRequest
 from alpaca.data.timeframe import TimeFrame
 from alpaca.trading.client import TradingClient
-from alpaca.trading.requests import GetOptionContractsRequest
 
 from optionpilot.adapters.alpaca.bar_store import DailyBars, MinuteBars, read_bars
-from optionpilot.adapters.alpaca.chain_rows import ParsedChain, parse_chain
+from optionpilot.adapters.alpaca.chain_cache import EP_CHAIN, EP_CONTRACTS, ChainCache, ChainRules
 from optionpilot.adapters.alpaca.data_requests import DataRequests
-from optionpilot.adapters.alpaca.iv_record import IvRecord, atm_iv
-from optionpilot.adapters.alpaca.news_rows import read_news, read_open_interest
+from optionpilot.adapters.alpaca.iv_record import IvRecord
+from optionpilot.adapters.alpaca.news_rows import read_news
 from optionpilot.adapters.alpaca.settings import AlpacaSettings
 from optionpilot.adapters.alpaca.transport import RequestBudget, attach
 from optionpilot.core.calendars import TradingCalendar
@@ -47,19 +45,10 @@ from optionpilot.domain.market import Bar, BarSeries, NewsItem, Quote
 log = logging.getLogger(__name__)
 _SOURCE = "alpaca market data"
 EP_BARS = "alpaca data GET /v2/stocks/bars"
-EP_CHAIN = "alpaca data GET /v1beta1/options/snapshots"
 EP_NEWS = "alpaca data GET /v1beta1/news"
-EP_CONTRACTS = "alpaca trading GET /v2/options/contracts"
+__all__ = ["EP_BARS", "EP_CHAIN", "EP_CONTRACTS", "EP_NEWS", "AlpacaMarketData"]
 # Bars are re-asked from this far back: Alpaca publishes a minute bar a few seconds after the minute ends.
 _OVERLAP_S = 120
-_MAX_CONTRACT_PAGES = 50
-
-
-@dataclass(slots=True)
-class _Chain:
-    parsed: ParsedChain
-    fetched_at: datetime
-    last_expiry: date
 
 
 def _utc(seconds: float) -> datetime:
@@ -93,39 +82,42 @@ class AlpacaMarketData:
         self._by_symbol = {u.symbol: u for u in self._underlyings}
         self._rate = risk_free_rate
         self._dividends = dict(dividend_yields or {})
-        self._chain_refresh_s = chain_refresh_s
-        self._chain_max_dte = chain_max_dte
-        self._band = strike_band
         self._stock_feed = DataFeed(stock_feed) if stock_feed else None
-        self._option_feed = OptionsFeed(option_feed) if option_feed else None
         timeout = settings.endpoints.timeout_s
         key, secret = settings.key_id, settings.secret_key.get_secret_value()
         data_url = settings.data_url
         self._stocks = attach(
             StockHistoricalDataClient(key, secret, raw_data=True, url_override=data_url), budget, timeout
         )
-        self._options = attach(
-            OptionHistoricalDataClient(key, secret, raw_data=True, url_override=data_url), budget, timeout
-        )
         self._news = attach(NewsClient(key, secret, raw_data=True, url_override=data_url), budget, timeout)
-        self._trading = attach(
-            TradingClient(
-                key, secret, paper=settings.paper, raw_data=True, url_override=settings.trading_url
-            ),
-            budget,
-            timeout,
-        )
         self.requests = DataRequests(timeout)
         self.skipped: Counter[str] = Counter()
         self._minutes = MinuteBars(self._symbols)
         self._minutes_day: date | None = None
         self._daily = DailyBars(self._symbols)
-        self._chains: dict[str, _Chain] = {}
-        self._strikes: dict[str, tuple[float, float]] = {}  # strikes held or asked that a band must cover
-        self._open_interest: dict[str, tuple[date, date, dict[str, int]]] = {}
         self._news_items: list[NewsItem] = []
         self._news_span: tuple[datetime, datetime] | None = None
         self._iv = IvRecord(iv_record_path)
+        self._chains = ChainCache(
+            options=attach(
+                OptionHistoricalDataClient(key, secret, raw_data=True, url_override=data_url), budget, timeout
+            ),
+            trading=attach(
+                TradingClient(
+                    key, secret, paper=settings.paper, raw_data=True, url_override=settings.trading_url
+                ),
+                budget,
+                timeout,
+            ),
+            requests=self.requests,
+            clock=clock,
+            calendar=calendar,
+            underlyings=self._by_symbol,
+            spot=self.spot,
+            iv_record=self._iv,
+            skipped=self.skipped,
+            rules=ChainRules(chain_refresh_s, chain_max_dte, strike_band, option_feed),
+        )
 
     # -- the port ---------------------------------------------------------------------------------
 
@@ -179,7 +171,7 @@ class AlpacaMarketData:
     def chain(self, symbol: str, *, min_dte: int = 0, max_dte: int = 60) -> ChainSnapshot:
         self._known(symbol)
         today = self._cal.local_date(self._clock.now())
-        entry = self._chain(symbol, today + timedelta(days=max_dte))
+        entry = self._chains.entry(symbol, today + timedelta(days=max_dte))
         snap = entry.parsed.snapshot
         days = (snap.expiry - np.datetime64(today, "D")).astype(np.int64)
         return snap.select((days >= min_dte) & (days <= max_dte))
@@ -187,10 +179,7 @@ class AlpacaMarketData:
     def quote(self, contract: OptionContract) -> Quote | None:
         if contract.underlying not in self._by_symbol:
             return None
-        strike = float(contract.strike)
-        lo, hi = self._strikes.get(contract.underlying, (strike, strike))
-        self._strikes[contract.underlying] = (min(lo, strike), max(hi, strike))
-        entry = self._chain(contract.underlying, contract.expiry, strike)
+        entry = self._chains.entry(contract.underlying, contract.expiry, float(contract.strike))
         i = entry.parsed.snapshot.find(contract)
         return None if i is None else entry.parsed.snapshot.quote(i)
 
@@ -198,7 +187,7 @@ class AlpacaMarketData:
         """Alpaca's IV and Greeks of a contract in the cached chain (refreshed as `quote` does)."""
         if contract.underlying not in self._by_symbol:
             return None
-        entry = self._chain(contract.underlying, contract.expiry, float(contract.strike))
+        entry = self._chains.entry(contract.underlying, contract.expiry, float(contract.strike))
         i = entry.parsed.snapshot.find(contract)
         if i is None:
             return None
@@ -311,98 +300,6 @@ class AlpacaMarketData:
         raw = self.requests.call(EP_BARS, lambda: self._stocks.get_stock_bars(request))
         for symbol, t, bar in read_bars(raw, self.skipped):
             self._daily.add(symbol, self._cal.local_date(_utc(t)), bar)
-
-    # -- chains -----------------------------------------------------------------------------------
-
-    def _chain(self, symbol: str, last_expiry: date, strike: float | None = None) -> _Chain:
-        now = self._clock.now()
-        today = self._cal.local_date(now)
-        entry = self._chains.get(symbol)
-        fresh = (
-            entry is not None
-            and self._cal.local_date(entry.fetched_at) == today
-            and (now - entry.fetched_at).total_seconds() < self._chain_refresh_s
-            and last_expiry <= entry.last_expiry
-        )
-        if entry is not None and fresh and strike is not None and self._band is not None:
-            strikes = entry.parsed.snapshot.strike
-            fresh = strikes.size > 0 and float(strikes.min()) <= strike <= float(strikes.max())
-        if entry is not None and fresh:
-            return entry
-        window = max(last_expiry, today + timedelta(days=self._chain_max_dte))
-        if entry is not None and self._cal.local_date(entry.fetched_at) == today:
-            window = max(window, entry.last_expiry)
-        parsed = self._fetch_chain(symbol, today, window)
-        entry = self._chains[symbol] = _Chain(parsed, now, window)
-        self._iv.record(symbol, today, atm_iv(parsed.snapshot, parsed.iv, today))
-        return entry
-
-    def _fetch_chain(self, symbol: str, today: date, window: date) -> ParsedChain:
-        spot = self.spot(symbol)
-        lo = hi = None
-        if self._band is not None:
-            held = self._strikes.get(symbol, (spot, spot))
-            lo = round(min(spot * (1 - self._band), held[0]), 2)
-            hi = round(max(spot * (1 + self._band), held[1]), 2)
-        request = OptionChainRequest(
-            underlying_symbol=symbol,
-            feed=self._option_feed,
-            expiration_date_gte=today,
-            expiration_date_lte=window,
-            strike_price_gte=lo,
-            strike_price_lte=hi,
-        )
-        raw = self.requests.call(EP_CHAIN, lambda: self._options.get_option_chain(request))
-        now = self._clock.now()
-        parsed = parse_chain(
-            self._by_symbol[symbol],
-            raw,
-            now=now,
-            spot=spot,
-            open_interest=self._contracts(symbol, today, window),
-        )
-        if parsed.skipped:
-            self.skipped.update({f"chain: {k}": v for k, v in parsed.skipped.items()})
-            counts = ", ".join(f"{k}: {v}" for k, v in parsed.skipped.most_common())
-            first = f"; first malformed: {parsed.first_problem}" if parsed.first_problem else ""
-            level = logging.WARNING if parsed.first_problem else logging.INFO
-            log.log(
-                level,
-                "alpaca chain %s: skipped %d rows (%s)%s",
-                symbol,
-                parsed.skipped.total(),
-                counts,
-                first,
-            )
-        return parsed
-
-    def _contracts(self, symbol: str, today: date, window: date) -> Mapping[str, int]:
-        """Open interest of the symbol's contracts, asked once a session (it changes overnight)."""
-        held = self._open_interest.get(symbol)
-        if held is not None and held[0] == today and held[1] >= window:
-            return held[2]
-        found: dict[str, int] = {}
-        token: str | None = None
-        for _ in range(_MAX_CONTRACT_PAGES):
-            request = GetOptionContractsRequest(
-                underlying_symbols=[symbol],
-                expiration_date_gte=today,
-                expiration_date_lte=window,
-                limit=10_000,
-                page_token=token,
-            )
-            raw = self.requests.call(EP_CONTRACTS, self._contracts_call(request))
-            page, token = read_open_interest(raw, self.skipped)
-            found.update(page)
-            if token is None:
-                break
-        else:
-            self.skipped["contracts: more pages than read"] += 1
-        self._open_interest[symbol] = (today, window, found)
-        return found
-
-    def _contracts_call(self, request: GetOptionContractsRequest) -> Callable[[], object]:
-        return lambda: self._trading.get_option_contracts(request)
 
     # -- news and checks ----------------------------------------------------------------------------
 

@@ -16,13 +16,14 @@ from optionpilot.domain.chains import ChainSnapshot
 from .conftest import Rig, RigFactory
 
 
-def _rows(chain: ChainSnapshot) -> dict[tuple[object, float, bool], tuple[float, float, int, int, int]]:
+def _rows(chain: ChainSnapshot) -> dict[tuple[object, float, bool], tuple[float, float, int, int, int, int]]:
     return {
         (chain.expiry[i], float(chain.strike[i]), bool(chain.is_call[i])): (
             float(chain.bid[i]),
             float(chain.ask[i]),
             int(chain.bid_size[i]),
             int(chain.ask_size[i]),
+            int(chain.volume[i]),
             int(chain.open_interest[i]),
         )
         for i in range(len(chain))
@@ -64,6 +65,7 @@ def test_chain_and_quotes_equal_the_simulator_with_unpriceable_rows_skipped(smal
     mine, theirs = data.chain("SPY", max_dte=9), ref.chain("SPY", max_dte=9)
     expected = _rows(theirs.select(theirs.ask > 0))
     assert len(mine) > 100 and _rows(mine) == expected
+    assert int(mine.volume.sum()) > 0 and int(mine.open_interest.sum()) > 0
     assert mine.spot == theirs.spot
     no_ask = int((theirs.ask <= 0).sum())
     assert data.skipped.get("chain: no ask (zero or missing)", 0) == no_ask
@@ -84,8 +86,8 @@ def test_chain_and_quotes_equal_the_simulator_with_unpriceable_rows_skipped(smal
     small.advance(2)  # past it: one refresh, and the quotes move with the simulator
     moved = ref.chain("SPY", max_dte=9)
     # Open interest is asked once a session; a strike the stub lists only now has none (0) until tomorrow.
-    quotes = {k: v[:4] for k, v in _rows(data.chain("SPY", max_dte=9)).items()}
-    assert quotes == {k: v[:4] for k, v in _rows(moved.select(moved.ask > 0)).items()}
+    quotes = {k: v[:5] for k, v in _rows(data.chain("SPY", max_dte=9)).items()}
+    assert quotes == {k: v[:5] for k, v in _rows(moved.select(moved.ask > 0)).items()}
     assert data.requests.calls[EP_CHAIN] == before[EP_CHAIN] + 1
 
 

@@ -20,7 +20,7 @@ from optionpilot.adapters.alpaca.transport import RequestBudget
 from optionpilot.adapters.alpaca_stub.config import FaultName, FaultSpec
 from optionpilot.core.calendars import Market, calendar_for
 from optionpilot.core.clock import SimulatedClock
-from optionpilot.core.errors import MarketDataError
+from optionpilot.core.errors import ConfigError, MarketDataError
 
 from .conftest import RigFactory
 
@@ -127,3 +127,15 @@ def test_a_data_api_that_never_answers_is_a_timeout_line(silent_port: int) -> No
     with pytest.raises(MarketDataError, match=r"no answer within 0\.3 s") as err:
         data.spot("SPY")
     assert str(err.value).startswith(EP_BARS) and "\n" not in str(err.value)
+
+
+def test_an_unknown_feed_is_a_config_error() -> None:
+    cal = calendar_for(Market.US)
+    settings = AlpacaSettings(key_id="K", secret_key="S")  # type: ignore[arg-type]
+    clock = SimulatedClock(cal.session(date(2025, 3, 4)).open)
+    with pytest.raises(ConfigError, match=r"alpaca stock_feed 'nasdaq' is not one of: .*iex"):
+        AlpacaMarketData(settings, clock, RequestBudget(190), ["SPY"], cal, stock_feed="nasdaq")
+    with pytest.raises(ConfigError, match=r"alpaca option_feed 'cboe' is not one of: .*opra"):
+        AlpacaMarketData(settings, clock, RequestBudget(190), ["SPY"], cal, option_feed="cboe")
+    data = AlpacaMarketData(settings, clock, RequestBudget(190), ["SPY"], cal, stock_feed="iex")
+    data.close()

@@ -38,7 +38,7 @@ class ChainRules:
     refresh_s: float = 60.0
     max_dte: int = 60
     strike_band: float | None = 0.3  # share of the spot either side; None asks every strike
-    feed: str | None = None  # "opra" or "indicative"; None lets Alpaca pick by subscription
+    feed: OptionsFeed | None = None  # opra or indicative; None lets Alpaca pick by subscription
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +74,12 @@ class ChainCache:
         self._iv = iv_record
         self._skipped = skipped
         self._rules = rules
-        self._feed = OptionsFeed(rules.feed) if rules.feed else None
         self._entries: dict[str, ChainEntry] = {}
         self._strikes: dict[str, tuple[float, float]] = {}  # strikes asked for, which the band must cover
         self._open_interest: dict[str, tuple[date, date, dict[str, int]]] = {}
+
+    def clients(self) -> tuple[Any, Any]:
+        return self._options, self._trading
 
     def entry(self, symbol: str, last_expiry: date, strike: float | None = None) -> ChainEntry:
         """The cached chain of `symbol` if fresh and wide enough for `last_expiry` and `strike`, else anew."""
@@ -112,7 +114,7 @@ class ChainCache:
             band = (round(min(spot * (1 - share), asked[0]), 2), round(max(spot * (1 + share), asked[1]), 2))
         request = OptionChainRequest(
             underlying_symbol=symbol,
-            feed=self._feed,
+            feed=self._rules.feed,
             expiration_date_gte=today,
             expiration_date_lte=window,
             strike_price_gte=None if band is None else band[0],

@@ -18,10 +18,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
-from alpaca.data.enums import Adjustment, DataFeed
+from alpaca.data.enums import Adjustment, DataFeed, OptionsFeed
 from alpaca.data.historical import OptionHistoricalDataClient, StockHistoricalDataClient
 from alpaca.data.historical.news import NewsClient
 from alpaca.data.requests import NewsRequest, StockBarsRequest
@@ -37,7 +37,7 @@ from optionpilot.adapters.alpaca.settings import AlpacaSettings
 from optionpilot.adapters.alpaca.transport import RequestBudget, attach
 from optionpilot.core.calendars import TradingCalendar
 from optionpilot.core.clock import Clock
-from optionpilot.core.errors import DataError, LookAheadError
+from optionpilot.core.errors import ConfigError, DataError, LookAheadError
 from optionpilot.domain.chains import ChainSnapshot
 from optionpilot.domain.instruments import OptionContract, Underlying
 from optionpilot.domain.market import Bar, BarSeries, NewsItem, Quote
@@ -53,6 +53,19 @@ _OVERLAP_S = 120
 
 def _utc(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
+
+
+FeedT = TypeVar("FeedT", DataFeed, OptionsFeed)
+
+
+def _feed(kind: type[FeedT], value: str | None, name: str) -> FeedT | None:
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(f.value for f in kind)
+        raise ConfigError(f"alpaca {name} {value!r} is not one of: {known}") from None
 
 
 class AlpacaMarketData:
@@ -82,7 +95,8 @@ class AlpacaMarketData:
         self._by_symbol = {u.symbol: u for u in self._underlyings}
         self._rate = risk_free_rate
         self._dividends = dict(dividend_yields or {})
-        self._stock_feed = DataFeed(stock_feed) if stock_feed else None
+        self._stock_feed = _feed(DataFeed, stock_feed, "stock_feed")
+        options_feed = _feed(OptionsFeed, option_feed, "option_feed")
         timeout = settings.endpoints.timeout_s
         key, secret = settings.key_id, settings.secret_key.get_secret_value()
         data_url = settings.data_url
@@ -116,7 +130,7 @@ class AlpacaMarketData:
             spot=self.spot,
             iv_record=self._iv,
             skipped=self.skipped,
-            rules=ChainRules(chain_refresh_s, chain_max_dte, strike_band, option_feed),
+            rules=ChainRules(chain_refresh_s, chain_max_dte, strike_band, options_feed),
         )
 
     # -- the port ---------------------------------------------------------------------------------
@@ -302,6 +316,11 @@ class AlpacaMarketData:
             self._daily.add(symbol, self._cal.local_date(_utc(t)), bar)
 
     # -- news and checks ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the SDK clients' HTTP sessions."""
+        for client in (self._stocks, self._news, *self._chains.clients()):
+            client._session.close()
 
     def _fetch_news(self, start: datetime, end: datetime) -> None:
         if end <= start:

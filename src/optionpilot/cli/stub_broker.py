@@ -46,7 +46,7 @@ def alpaca(
         typer.Option(
             "--fault",
             help="name[:rate], repeatable: timeout-after-accept, http-504, http-429, duplicate-updates, "
-            "drop-stream, reject-leg, partial-fills",
+            "drop-stream, reject-leg, partial-fills, data-504, data-429",
         ),
     ] = None,
 ) -> None:

@@ -55,6 +55,15 @@ class BrokerTimeout(BrokerError):
         super().__init__(message, broker=broker, code=code, retryable=True)
 
 
+class MarketDataError(OptionPilotError):
+    """A market-data request failed (HTTP error, timeout, unreadable answer); the message names where."""
+
+    def __init__(self, message: str, *, endpoint: str, status: int | None = None) -> None:
+        super().__init__(f"{endpoint}: {message}")
+        self.endpoint = endpoint
+        self.status = status
+
+
 class ReconciliationError(OptionPilotError):
     """The ledger and the broker disagree beyond tolerance."""
 

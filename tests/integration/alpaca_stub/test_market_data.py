@@ -86,3 +86,30 @@ def test_unknown_symbol_is_an_api_error(later_stub: RunningStub) -> None:
     with pytest.raises(APIError) as err:
         data.get_stock_bars(StockBarsRequest(symbol_or_symbols="NOPE", timeframe=TimeFrame.Minute))
     assert err.value.status_code == 422
+
+
+def test_snapshots_carry_the_days_volume_as_alpacas_daily_bar(later_stub: RunningStub) -> None:
+    options = OptionHistoricalDataClient(KEY, SECRET, url_override=later_stub.url, raw_data=True)
+    raw = options.get_option_chain(OptionChainRequest(underlying_symbol="SPY", type=ContractType.PUT))
+    bars = [doc["dailyBar"] for doc in raw.values() if "dailyBar" in doc]  # type: ignore[union-attr]
+    assert bars and all(b["v"] > 0 and b["l"] <= b["c"] <= b["h"] for b in bars)
+    assert len({b["t"] for b in bars}) == 1 and bars[0]["t"].endswith(
+        ("04:00:00.000000Z", "05:00:00.000000Z")
+    )
+
+
+def test_data_faults_answer_market_data_only(stub_factory: Callable[..., RunningStub]) -> None:
+    from optionpilot.adapters.alpaca_stub.config import FaultName, FaultSpec
+
+    stub = stub_factory(minutes_after_open=30.0, faults=(FaultSpec(name=FaultName.DATA_504),))
+    data = StockHistoricalDataClient(KEY, SECRET, url_override=stub.url)
+    data._retry = 0
+    with pytest.raises(APIError) as err:
+        data.get_stock_bars(StockBarsRequest(symbol_or_symbols="SPY", timeframe=TimeFrame.Minute))
+    assert err.value.status_code == 504
+    assert TradingClient(KEY, SECRET, paper=True, url_override=stub.url).get_account().status is not None
+    stub.state.broker.faults.set_rate(FaultName.DATA_504, 0.0)
+    stub.state.broker.faults.set_rate(FaultName.DATA_429, 1.0)
+    with pytest.raises(APIError) as err:
+        data.get_stock_bars(StockBarsRequest(symbol_or_symbols="SPY", timeframe=TimeFrame.Minute))
+    assert err.value.status_code == 429

@@ -32,6 +32,7 @@ from optionpilot.core.money import ZERO
 
 log = logging.getLogger(__name__)
 _WRITES = frozenset({"POST", "PATCH", "DELETE"})
+_DATA_PATHS = ("/v2/stocks/", "/v1beta1/", "/v2/options/contracts")
 
 
 class StubState:
@@ -112,6 +113,11 @@ def build_app(state: StubState) -> FastAPI:
             if broker.faults.fires(FaultName.HTTP_504):
                 return _json(error_body(ErrorCode.GATEWAY_TIMEOUT, "gateway timeout"), 504)
             if broker.faults.fires(FaultName.HTTP_429):
+                return JSONResponse(error_body(ErrorCode.RATE_LIMIT, "rate limit exceeded"), 429, headers)
+        elif request.url.path.startswith(_DATA_PATHS):
+            if broker.faults.fires(FaultName.DATA_504):
+                return _json(error_body(ErrorCode.GATEWAY_TIMEOUT, "gateway timeout"), 504)
+            if broker.faults.fires(FaultName.DATA_429):
                 return JSONResponse(error_body(ErrorCode.RATE_LIMIT, "rate limit exceeded"), 429, headers)
         state.requests.append((request.method, request.url.path))
         response = await call_next(request)

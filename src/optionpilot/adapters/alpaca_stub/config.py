@@ -22,6 +22,8 @@ class FaultName(StrEnum):
     DROP_STREAM = "drop-stream"  # the stream is closed instead of sending an update (it is lost)
     REJECT_LEG = "reject-leg"  # an accepted order rejected by the venue right after `new`
     PARTIAL_FILLS = "partial-fills"  # a fill takes half of what remains
+    DATA_504 = "data-504"  # a market-data request (bars, snapshots, news) answered 504
+    DATA_429 = "data-429"  # a market-data request answered 429
 
 
 class FaultSpec(BaseModel):

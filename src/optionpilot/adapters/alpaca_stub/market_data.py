@@ -201,6 +201,22 @@ def _snapshot(
             "c": "A",
         }
     }
+    volume = int(chain.volume[i])
+    if volume > 0:
+        # Alpaca's dailyBar carries the session's volume; the simulator keeps no trade prices per
+        # contract, so the bar's prices are the current mid (a contract with no volume has no bar).
+        mid_now = float(quote.mid)
+        day_start = datetime.combine(today, datetime.min.time(), market.calendar.zone)
+        doc["dailyBar"] = {
+            "t": rfc3339(day_start),
+            "o": mid_now,
+            "h": mid_now,
+            "l": mid_now,
+            "c": mid_now,
+            "v": volume,
+            "n": max(volume // 10, 1),
+            "vw": mid_now,
+        }
     expiry: date = chain.expiry[i].astype(object)
     days = max((expiry - today).days, 0) + 0.25  # to the close of the expiry day, roughly
     t = days / _YEAR_DAYS

@@ -19,7 +19,7 @@ from optionpilot.adapters.alpaca_stub.rate_limit import RateLimiter
 from optionpilot.adapters.alpaca_stub.stream import StreamHub
 from optionpilot.adapters.sim.market import SimulatedMarket
 from optionpilot.core.calendars import Session
-from optionpilot.core.clock import AcceleratedClock, SimulatedClock
+from optionpilot.core.clock import AcceleratedClock, Clock, SimulatedClock
 from optionpilot.core.errors import ConfigError
 
 STARTUP_WAIT_SECONDS = 60.0
@@ -32,11 +32,13 @@ def first_sessions(config: StubConfig) -> list[Session]:
     return [probe.calendar.session(day) for day in probe.sessions()]
 
 
-def make_state(config: StubConfig) -> StubState:
-    start = config.start
-    if start is None:
-        start = first_sessions(config)[0].open - timedelta(minutes=5)
-    clock = AcceleratedClock(start, config.speed)
+def make_state(config: StubConfig, clock: Clock | None = None) -> StubState:
+    """`clock` replaces the accelerated clock (a test that steps time itself shares one with the client)."""
+    if clock is None:
+        start = config.start
+        if start is None:
+            start = first_sessions(config)[0].open - timedelta(minutes=5)
+        clock = AcceleratedClock(start, config.speed)
     broker = StubBroker(config, clock)
     hub = StreamHub(config.api_key_id, config.api_secret_key.get_secret_value(), broker.faults)
     return StubState(broker, hub, RateLimiter(config.rate_limit_per_minute))
@@ -100,8 +102,8 @@ class RunningStub:
         self.thread.join(STARTUP_WAIT_SECONDS)
 
 
-def start_in_thread(config: StubConfig) -> RunningStub:
-    state = make_state(config)
+def start_in_thread(config: StubConfig, clock: Clock | None = None) -> RunningStub:
+    state = make_state(config, clock)
     sock = bind(config.host, config.port)
     port = int(sock.getsockname()[1])
     server = _server(state)

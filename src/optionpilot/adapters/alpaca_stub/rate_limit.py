@@ -1,4 +1,4 @@
-"""Alpaca's request limit (200 a minute per key) over a sliding minute of real, monotonic time."""
+"""Alpaca's request limit (200 a minute per key) over a sliding minute of the stub's own time."""
 
 from __future__ import annotations
 

@@ -41,7 +41,10 @@ def make_state(config: StubConfig, clock: Clock | None = None) -> StubState:
         clock = AcceleratedClock(start, config.speed)
     broker = StubBroker(config, clock)
     hub = StreamHub(config.api_key_id, config.api_secret_key.get_secret_value(), broker.faults)
-    return StubState(broker, hub, RateLimiter(config.rate_limit_per_minute))
+    # Alpaca counts its limit per minute of its own time: real at Alpaca, accelerated here, so a rehearsal
+    # at 60x allows what a real day allows, in a sixtieth of the time.
+    limiter = RateLimiter(config.rate_limit_per_minute, seconds=lambda: broker.now().timestamp())
+    return StubState(broker, hub, limiter)
 
 
 def bind(host: str, port: int) -> socket.socket:

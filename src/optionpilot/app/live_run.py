@@ -23,7 +23,7 @@ from optionpilot.app.engine_wiring import Engine, Services, account_runtime, ass
 from optionpilot.app.run_loop import attach_controls, between_ticks, health_snapshot
 from optionpilot.app.settings import masked_dump
 from optionpilot.core.calendars import MARKETS, Market, Session, calendar_for
-from optionpilot.core.clock import BrokerClock
+from optionpilot.core.clock import BrokerClock, Clock, SimulatedClock
 from optionpilot.core.errors import ConfigError
 from optionpilot.core.ids import AccountId, IdMaker
 from optionpilot.engine.account import AccountRuntime
@@ -127,6 +127,7 @@ def build_live_run(
     settle_s: float = 2.0,
 ) -> LiveRun:
     acct = live_account(config, session, account_name)
+    broker_clock = session.clock
     if acct.market is not session.market:
         raise ConfigError(
             f"accounts.{acct.name}.market is {acct.market.value}; "
@@ -134,7 +135,8 @@ def build_live_run(
         )
     aid = AccountId(acct.name)
     currency = MARKETS[session.market].currency
-    clock = session.clock
+    # The engine's clock: the broker's time, held still during each tick (see LiveTicker).
+    clock = SimulatedClock(broker_clock.now())
     run_id = f"{session.mode}-{session.broker_name}-{acct.name}"
     db = config.run.db
     rec = StandingRecorder(db, DatabaseConfig(url=db, ticks_per_transaction=1))
@@ -166,7 +168,7 @@ def build_live_run(
     control_store = SqlControlStore(rec.engine)
     stop: list[str] = []
     ticker = LiveTicker(
-        clock,
+        broker_clock,
         session.sessions,
         calendar_for(session.market).zone,
         max_sessions=max_sessions,
@@ -174,6 +176,7 @@ def build_live_run(
         step_minutes=config.strategies.flow.step_minutes if set(flows) == {"multileg"} else 1,
         settle_s=settle_s,
         stop=lambda: bool(stop),
+        engine_clock=clock,
     )
     engine = assemble_engine(
         config,
@@ -200,7 +203,12 @@ def build_live_run(
         lambda: _snapshot(health, clock, engine, account, session),
         poll_s,
     )
-    ticker.idle = lambda: between_ticks(journal, clock, controls)
+
+    def idle() -> None:
+        ticker.catch_up()
+        between_ticks(journal, clock, controls)
+
+    ticker.idle = idle
     return LiveRun(
         run_id, config, session, account, engine, rec, ticker, controls, control_store, health, notifier,
         created, stop,
@@ -208,7 +216,7 @@ def build_live_run(
 
 
 def _snapshot(
-    health: HealthTracker, clock: BrokerClock, engine: Engine, account: AccountRuntime, session: BrokerSession
+    health: HealthTracker, clock: Clock, engine: Engine, account: AccountRuntime, session: BrokerSession
 ) -> Mapping[str, object]:
     snap = dict(health_snapshot(health, clock, engine.pipeline, [account]))
     snap["broker_requests"] = dict(session.request_stats())

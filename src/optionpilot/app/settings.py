@@ -20,6 +20,9 @@ from optionpilot.core.errors import ConfigError
 from optionpilot.core.secrets import mask_passwords
 
 ENV_PREFIX = "OPTIONPILOT_"
+# Variables of the process, not config keys: the brokers' endpoints (issues 14, 18), the dashboard's token,
+# the tests' switches.
+PROCESS_VARIABLES = ("ALPACA_", "DHAN_", "DASHBOARD_", "CRASH_AT", "REQUIRE_POSTGRES", "SHARED_DATA", "TEST_")
 MASK = "********"
 M = TypeVar("M", bound=BaseModel)
 
@@ -45,10 +48,10 @@ def _parse_env_value(value: str) -> Any:
 def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     tree: dict[str, Any] = {}
     for name, value in sorted(environ.items()):
-        if not name.startswith(ENV_PREFIX) or name.startswith(ENV_PREFIX + "TEST_"):
+        if not name.startswith(ENV_PREFIX):
             continue
         rest = name[len(ENV_PREFIX) :]
-        if rest in {"REQUIRE_POSTGRES", "SHARED_DATA"}:
+        if rest.startswith(PROCESS_VARIABLES):
             continue
         _set_path(tree, [p.lower() for p in rest.split("__")], value)
     return tree

@@ -17,6 +17,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from optionpilot.core.calendars import Session
+from optionpilot.core.clock import SimulatedClock
 from optionpilot.engine.ticker import MINUTE, Tick
 
 
@@ -41,6 +42,7 @@ class LiveTicker:
         idle_s: float = 0.25,
         stop: Callable[[], bool] = lambda: False,
         sleep: Callable[[float], None] = time.sleep,
+        engine_clock: SimulatedClock | None = None,
     ) -> None:
         self.clock = clock
         self._sessions = sessions
@@ -56,6 +58,17 @@ class LiveTicker:
         self._sleep = sleep
         self.sessions_done = 0
         self.ended_by = ""
+        # The engine's clock stands still during a tick, as in a backtest: every decision of the tick sees
+        # one "now" (the health checks, the stale-quote guard), however long the tick's requests take. It
+        # is moved to the broker's time before each tick and while waiting between ticks.
+        self.engine_clock = engine_clock
+
+    def catch_up(self) -> None:
+        """The engine's clock to the broker's time (never backwards)."""
+        if self.engine_clock is not None:
+            now = self.clock.now()
+            if now > self.engine_clock.now():
+                self.engine_clock.advance_to(now)
 
     @property
     def total(self) -> int:
@@ -128,5 +141,6 @@ class LiveTicker:
                 self.ended_by = "stop"
                 return
             start = since if since is not None else max(session.open, due - self.step_minutes * MINUTE)
+            self.catch_up()
             yield Tick(due, start, session, m, since is None, is_last)
             since = due

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from optionpilot.core.clock import Clock
 from optionpilot.core.crashpoints import crash_point
+from optionpilot.core.errors import BrokerError, MarketDataError
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.alerts import AlertMonitor
 from optionpilot.engine.journal import Journal
@@ -46,6 +47,7 @@ class Runner:
         recorder: Recorder,
         monitor: AlertMonitor | None = None,
         resumed: bool = False,
+        max_failed_ticks: int = 10,
     ) -> None:
         self.info = info
         self.clock = clock
@@ -57,6 +59,8 @@ class Runner:
         self.monitor = monitor
         # A run an earlier process opened (a broker account's, across restarts): stored, deposit made.
         self.resumed = resumed
+        self.failed_ticks = 0
+        self.max_failed_ticks = max_failed_ticks
 
     def run(self, on_tick: Callable[[Tick], None] | None = None) -> RunResult:
         if not self.resumed:
@@ -69,9 +73,21 @@ class Runner:
         self.journal.commit()
         crash_point("reconciled")
         ticks = 0
+        failed_in_a_row = 0
         for tick in self.ticker:
             self.journal.begin(tick.now)
-            self.pipeline.on_tick(tick)
+            try:
+                self.pipeline.on_tick(tick)
+                failed_in_a_row = 0
+            except (BrokerError, MarketDataError) as exc:
+                # A broker or data source that failed a request (a dropped connection, a 5xx): what the tick
+                # did so far is stored below, the rest waits for the next tick. Many in a row end the run.
+                failed_in_a_row += 1
+                self.failed_ticks += 1
+                log.error("tick %s: %s (the next tick tries again)", tick.now.isoformat(), exc)
+                if failed_in_a_row >= self.max_failed_ticks:
+                    self.journal.commit()
+                    raise
             if self.monitor is not None:
                 # Before the commit: the alerts of a tick are stored with its records.
                 self.monitor.after_tick(tick.session, is_last=tick.is_last)
@@ -87,6 +103,7 @@ class Runner:
         summary = {
             "ticks": ticks,
             "bar_events": self.pipeline.bar_events,
+            "failed_ticks": self.failed_ticks,
             "reconciliation": {r.account_id: r.summary() for r in reports},
         }
         self.recorder.finish_run(self.info.run_id, self.clock.now(), json.dumps(summary))

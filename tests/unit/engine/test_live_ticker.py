@@ -7,6 +7,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from optionpilot.core.calendars import Session
+from optionpilot.core.clock import SimulatedClock
 from optionpilot.engine.live_ticker import LiveTicker
 
 NY = ZoneInfo("America/New_York")
@@ -115,3 +116,18 @@ def test_no_session_ahead_ends_with_the_reason() -> None:
     clock = FakeClock(DAY2.close + timedelta(hours=1))
     t = ticker(clock)
     assert list(t) == [] and "no session" in t.ended_by
+
+
+def test_the_engine_clock_stands_still_during_a_tick_and_follows_between() -> None:
+    clock = FakeClock(DAY1.open - timedelta(minutes=1))
+    engine = SimulatedClock(clock.now())
+    t = ticker(clock, max_sessions=1, engine_clock=engine)
+    for tick in t:
+        at_tick = engine.now()
+        assert at_tick >= tick.now  # moved to the broker's time before the tick
+        clock.t += timedelta(seconds=30)  # the tick's requests take time at the broker
+        assert engine.now() == at_tick  # the engine's "now" does not move within a tick
+        if tick.minute_index == 3:
+            break
+    t.catch_up()
+    assert engine.now() == clock.now()

@@ -39,6 +39,9 @@ class ChainRules:
     max_dte: int = 60
     strike_band: float | None = 0.3  # share of the spot either side; None asks every strike
     feed: OptionsFeed | None = None  # opra or indicative; None lets Alpaca pick by subscription
+    # How far a quote may be stamped after our clock and still be the present, not the future: the clock
+    # is kept locally between reads of the broker's, so it trails the broker by about a request's time.
+    clock_skew_s: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +124,7 @@ class ChainCache:
             strike_price_lte=None if band is None else band[1],
         )
         raw = self._requests.call(EP_CHAIN, lambda: self._options.get_option_chain(request))
-        now = self._clock.now()
+        now = self._clock.now() + timedelta(seconds=self._rules.clock_skew_s)
         interest = self._contracts(symbol, today, window)
         parsed = parse_chain(self._underlyings[symbol], raw, now=now, spot=spot, open_interest=interest)
         if parsed.skipped:

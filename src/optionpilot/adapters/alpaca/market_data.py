@@ -85,6 +85,7 @@ class AlpacaMarketData:
         stock_feed: str | None = None,
         option_feed: str | None = None,
         iv_record_path: Path | None = None,
+        clock_skew_s: float = 2.0,
     ) -> None:
         if not symbols:
             raise DataError("no symbols to watch", source=_SOURCE)
@@ -130,7 +131,7 @@ class AlpacaMarketData:
             spot=self.spot,
             iv_record=self._iv,
             skipped=self.skipped,
-            rules=ChainRules(chain_refresh_s, chain_max_dte, strike_band, options_feed),
+            rules=ChainRules(chain_refresh_s, chain_max_dte, strike_band, options_feed, clock_skew_s),
         )
 
     # -- the port ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from optionpilot.core.clock import monotonic_seconds
 
@@ -104,7 +105,14 @@ def retry_after_seconds(response: requests.Response) -> float:
 
 class BudgetedAdapter(HTTPAdapter):
     def __init__(self, budget: RequestBudget, timeout_s: float) -> None:
-        super().__init__(max_retries=0)
+        # A read is tried again once when the connection dropped (a kept-alive connection the server had
+        # just closed): safe for GETs. Writes never: a POST repeated here could place an order twice.
+        super().__init__(
+            max_retries=Retry(
+                total=1, connect=1, read=1, status=0, other=0, allowed_methods=frozenset({"GET"}),
+                raise_on_status=False,
+            )
+        )  # fmt: skip
         self.budget = budget
         self.timeout_s = timeout_s
 

@@ -49,7 +49,7 @@ def _thin(xs: Sequence[Any], ys: Sequence[float]) -> tuple[list[Any], list[float
 def equity_figure(
     name: str, ts: Sequence[datetime], equity: Sequence[float], drawdown_pct: Sequence[float]
 ) -> Figure:
-    """Equity on the left axis, drawdown (a filled area, in %) on the right."""
+    """Equity above, its drawdown from the running peak (in %) in a band below on the same time axis."""
     x, y = _thin([t.isoformat() for t in ts], equity)
     _, dd = _thin([t.isoformat() for t in ts], [d * 100.0 for d in drawdown_pct])
     return {
@@ -68,8 +68,9 @@ def equity_figure(
         ],
         "layout": _layout(
             f"{name}: equity and drawdown",
-            yaxis={"title": {"text": "equity"}},
-            yaxis2={"title": {"text": "drawdown %"}, "overlaying": "y", "side": "right", "showgrid": False},
+            340,
+            yaxis={"title": {"text": "equity"}, "domain": [0.32, 1.0]},
+            yaxis2={"title": {"text": "drawdown %"}, "domain": [0.0, 0.24], "rangemode": "tozero"},
         ),
     }
 

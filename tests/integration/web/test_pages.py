@@ -14,7 +14,9 @@ from .conftest import TOKEN, Filled
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def test_overview_shows_each_account_with_state_equity_and_charts(client: TestClient, filled_db: Filled) -> None:
+def test_overview_shows_each_account_with_state_equity_and_charts(
+    client: TestClient, filled_db: Filled
+) -> None:
     page = client.get("/").text
     for name in ("large", "tiny"):
         assert f"<h2>{name} " in page
@@ -24,7 +26,9 @@ def test_overview_shows_each_account_with_state_equity_and_charts(client: TestCl
     assert filled_db.run_id in page
 
 
-def test_positions_orders_decisions_strategies_runs_render_data(client: TestClient, filled_db: Filled) -> None:
+def test_positions_orders_decisions_strategies_runs_render_data(
+    client: TestClient, filled_db: Filled
+) -> None:
     positions = client.get("/api/positions?show=all", headers=BEARER).json()["data"]
     assert positions and all(p["legs"] is not None for p in positions)
     open_ids = [p["position_id"] for p in positions if p["status"] != "closed"]

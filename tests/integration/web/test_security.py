@@ -49,7 +49,9 @@ def test_every_page_needs_the_token_but_healthz(anonymous: TestClient) -> None:
     assert anonymous.get("/?token=wrong-token-wrong-token").status_code == 401
 
 
-def test_the_token_in_the_url_becomes_an_httponly_samesite_cookie(anonymous: TestClient, access: Access) -> None:
+def test_the_token_in_the_url_becomes_an_httponly_samesite_cookie(
+    anonymous: TestClient, access: Access
+) -> None:
     r = anonymous.get(f"/positions?show=all&token={TOKEN}", follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"] == "/positions?show=all"  # the token leaves the address bar

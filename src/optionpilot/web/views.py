@@ -74,6 +74,12 @@ def overview(
                 "state_reason": (
                     status.reason if status and status.reason else (changes[-1].reason if changes else "")
                 ),
+                # What every later run starts with (the operator's kill or resume, or a rule's halt).
+                "stored": (
+                    f"{status.state.upper()} by {status.changed_by} at {status.changed_at}: {status.reason}"
+                    if status and status.changed_by
+                    else ""
+                ),
                 "equity": equity,
                 "cash": last.cash if last else acct.starting_cash,
                 "buying_power": last.cash if last else acct.starting_cash,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,17 @@ def filled_db(tmp_path_factory: pytest.TempPathFactory) -> Filled:
     url = f"sqlite:///{path}"
     bt, _ = run_backtest(url)
     return Filled(url, bt.run_id, backtest_config(url))
+
+
+def copy_db(filled: Filled, to: Path) -> str:
+    """A consistent copy by SQLite's backup API (a file copy would miss what still sits in the WAL)."""
+    src = sqlite3.connect(filled.url.removeprefix("sqlite:///"))
+    dst = sqlite3.connect(to)
+    with dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    return f"sqlite:///{to}"
 
 
 @pytest.fixture

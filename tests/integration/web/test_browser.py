@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from optionpilot.testing.dashboard_server import serve
 from optionpilot.web.app import create_app
 from optionpilot.web.security import Access
 
-from .conftest import TOKEN, Filled
+from .conftest import TOKEN, Filled, copy_db
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = os.environ.get("OPTIONPILOT_DASHBOARD_SHOTS")  # a folder to keep a PNG of each page in
@@ -72,9 +71,7 @@ class Watch:
 
 
 def _own_copy(filled: Filled, tmp_path: Path) -> str:
-    path = tmp_path / "dash.sqlite"
-    shutil.copy(filled.url.removeprefix("sqlite:///"), path)
-    return f"sqlite:///{path}"
+    return copy_db(filled, tmp_path / "dash.sqlite")
 
 
 def test_pages_render_with_data_charts_and_nothing_leaves_the_machine(

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from optionpilot.persistence import dashboard_reads as reads
 from optionpilot.persistence.database import create_engine
 
-from .conftest import TOKEN, Filled
+from .conftest import TOKEN, Filled, copy_db
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -65,15 +65,11 @@ def test_tables_sort_and_filter_on_the_server(client: TestClient) -> None:
 
 
 def test_change_marker_moves_when_a_row_is_added(filled_db: Filled, tmp_path) -> None:
-    import shutil
-
     import sqlalchemy as sa
 
     from optionpilot.persistence import tables as t
 
-    path = tmp_path / "copy.sqlite"
-    shutil.copy(filled_db.url.removeprefix("sqlite:///"), path)
-    engine = create_engine(f"sqlite:///{path}")
+    engine = create_engine(copy_db(filled_db, tmp_path / "copy.sqlite"))
     before = reads.change_marker(engine)
     assert reads.change_marker(engine) == before
     with engine.begin() as conn:

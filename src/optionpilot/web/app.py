@@ -279,7 +279,7 @@ def create_app(
     @app.get("/api/positions")
     def api_positions(request: Request) -> Response:
         params = dict(request.query_params)
-        return api(request, lambda run: views.positions(models, config, run, params)["table"].rows)
+        return api(request, lambda run: views.positions(models, config, run, params, None)["table"].rows)
 
     @app.get("/api/orders")
     def api_orders(request: Request) -> Response:

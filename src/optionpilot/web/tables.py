@@ -25,6 +25,14 @@ class Table:
     sort: str
     descending: bool
     query: dict[str, str]  # the page's other parameters, kept in every sort link
+    total: int = 0  # rows before paging
+    page: int = 1
+    pages: int = 1
+
+    def page_link(self, page: int) -> str:
+        return "?" + urlencode(
+            {**self.query, "sort": self.sort, "desc": "1" if self.descending else "0", "page": str(page)}
+        )
 
     def sort_link(self, key: str) -> str:
         desc = "0" if key == self.sort and self.descending else "1"
@@ -54,6 +62,7 @@ def build(
     default_sort: str,
     *,
     sort_here: bool = True,
+    page_size: int | None = None,
 ) -> Table:
     """`q` filters rows whose cells contain the text; `sort`/`desc` order them (unless SQL did)."""
     keys = {c.key for c in columns}
@@ -67,5 +76,12 @@ def build(
         rows = sorted(rows, key=lambda r: _key(r.get(sort)), reverse=descending)
         if descending:  # keep None last in both directions
             rows = [r for r in rows if r.get(sort) is not None] + [r for r in rows if r.get(sort) is None]
-    query = {k: v for k, v in params.items() if k not in ("sort", "desc") and v}
-    return Table(tuple(columns), rows, sort, descending, query)
+    query = {k: v for k, v in params.items() if k not in ("sort", "desc", "page") and v}
+    total = len(rows)
+    if page_size is None:
+        return Table(tuple(columns), rows, sort, descending, query, total)
+    # A page a browser renders quickly; the rest is a click (or the API) away.
+    pages = max((total + page_size - 1) // page_size, 1)
+    page = min(max(int(params["page"]) if params.get("page", "").isdigit() else 1, 1), pages)
+    rows = rows[(page - 1) * page_size : page * page_size]
+    return Table(tuple(columns), rows, sort, descending, query, total, page, pages)

@@ -19,6 +19,7 @@ from optionpilot.persistence.read_models import ReadModels, RunRow
 from optionpilot.web import charts
 from optionpilot.web.tables import Column, build
 
+POSITIONS_PER_PAGE = 200
 _PAYOFFS_SHOWN = 30  # payoff diagrams drawn per page; a position past these has its table row only
 
 
@@ -147,16 +148,20 @@ POSITION_COLUMNS = (
 
 
 def positions(
-    models: ReadModels, config: OptionPilotConfig, run: RunRow, params: Mapping[str, str]
+    models: ReadModels,
+    config: OptionPilotConfig,
+    run: RunRow,
+    params: Mapping[str, str],
+    page_size: int | None = POSITIONS_PER_PAGE,
 ) -> dict[str, Any]:
     open_only = params.get("show", "open") != "all"
     rows = reads.positions(models.engine, run.run_id, open_only=open_only, as_of=_as_of(models, run))
     if params.get("account"):
         rows = [r for r in rows if r["account_id"] == params["account"]]
-    table = build(POSITION_COLUMNS, rows, params, "opened_at")
-    exits = config.strategy.exits
+    table = build(POSITION_COLUMNS, rows, params, "opened_at", page_size=page_size)
+    exits = config.strategy.exits.model_dump()
     for r in table.rows:
-        r["exit_rules"] = _exit_distances(r, exits.model_dump())
+        r["exit_rules"] = _exit_distances(r, exits)
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in table.rows:
         meta = r["meta"] if isinstance(r["meta"], dict) else {}

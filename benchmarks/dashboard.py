@@ -26,14 +26,27 @@ from optionpilot.testing.backtests import backtest_config, run_backtest
 from optionpilot.web.app import create_app
 from optionpilot.web.security import COOKIE, Access
 
-PAGES = ("/", "/positions", "/positions?show=all", "/orders", "/orders?status=open", "/decisions",
-         "/strategies", "/runs", "/price", "/api/orders", "/api/positions")  # fmt: skip
+PAGES = (
+    "/",
+    "/positions",
+    "/positions?show=all",
+    "/orders",
+    "/orders?status=open",
+    "/decisions",
+    "/strategies",
+    "/runs",
+    "/price",
+    "/api/orders",
+    "/api/positions",
+)
 
 
 def grow(url: str, run_id: str, n_orders: int, n_positions: int) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        orders = [dict(r._mapping) for r in conn.execute(sa.select(t.orders).where(t.orders.c.run_id == run_id))]
+        orders = [
+            dict(r._mapping) for r in conn.execute(sa.select(t.orders).where(t.orders.c.run_id == run_id))
+        ]
         events = [dict(r._mapping) for r in conn.execute(sa.select(t.order_events))]
         fills = [dict(r._mapping) for r in conn.execute(sa.select(t.fills))]
         have = len(orders)
@@ -51,8 +64,14 @@ def grow(url: str, run_id: str, n_orders: int, n_positions: int) -> None:
             for e in by_order.get(src["client_order_id"], []):
                 new_events.append({**{k: v for k, v in e.items() if k != "id"}, "client_order_id": cid})
             for j, f in enumerate(fills_by.get(src["client_order_id"], [])):
-                new_fills.append({**{k: v for k, v in f.items() if k != "id"}, "client_order_id": cid,
-                                  "fill_id": f"{cid}-{j}", "execution_id": f"x{cid}-{j}"})  # fmt: skip
+                new_fills.append(
+                    {
+                        **{k: v for k, v in f.items() if k != "id"},
+                        "client_order_id": cid,
+                        "fill_id": f"{cid}-{j}",
+                        "execution_id": f"x{cid}-{j}",
+                    }
+                )
         for table, rows in ((t.orders, new_orders), (t.order_events, new_events), (t.fills, new_fills)):
             for k in range(0, len(rows), 2000):
                 conn.execute(table.insert(), rows[k : k + 2000])

@@ -9,8 +9,9 @@ tens of milliseconds.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,17 @@ def _thin(xs: Sequence[Any], ys: Sequence[float]) -> tuple[list[Any], list[float
     return [xs[i] for i in idx], [ys[i] for i in idx]
 
 
+def _closed_hours(ts: Sequence[datetime], gap_hours: float = 2.0) -> list[dict[str, Any]]:
+    """Plotly range breaks over the gaps between sessions (nights, weekends), so a day follows the last."""
+    breaks = []
+    for a, b in itertools.pairwise(ts):
+        if (b - a).total_seconds() > gap_hours * 3600:
+            breaks.append(
+                {"bounds": [(a + timedelta(minutes=1)).isoformat(), (b - timedelta(minutes=1)).isoformat()]}
+            )
+    return breaks
+
+
 def equity_figure(
     name: str, ts: Sequence[datetime], equity: Sequence[float], drawdown_pct: Sequence[float]
 ) -> Figure:
@@ -69,6 +81,7 @@ def equity_figure(
         "layout": _layout(
             f"{name}: equity and drawdown",
             340,
+            xaxis={"rangebreaks": _closed_hours(ts), "anchor": "y2"},
             yaxis={"title": {"text": "equity"}, "domain": [0.32, 1.0]},
             yaxis2={"title": {"text": "drawdown %"}, "domain": [0.0, 0.24], "rangemode": "tozero"},
         ),
@@ -122,7 +135,8 @@ def price_figure(
                 "hoverinfo": "text+x",
             }
         )
-    return {"data": data, "layout": _layout(f"{symbol}: price, entries and exits", 320)}
+    layout = _layout(f"{symbol}: price, entries and exits", 320, xaxis={"rangebreaks": _closed_hours(xs)})
+    return {"data": data, "layout": layout}
 
 
 def position_payoff(legs: Sequence[dict[str, Any]], iv: float | None, title: str) -> Figure | None:

@@ -7,7 +7,10 @@ it in process with TestClient and the command serves it with uvicorn on 127.0.0.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
@@ -31,10 +34,12 @@ from sqlalchemy.engine import Engine
 
 from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.operator import Operator
+from optionpilot.app.report_data import report_data
 from optionpilot.core.errors import OptionPilotError
 from optionpilot.persistence import dashboard_reads as reads
 from optionpilot.persistence.database import mask_url
 from optionpilot.persistence.read_models import ReadModels
+from optionpilot.reports.html import render_report
 from optionpilot.web import views
 from optionpilot.web.security import COOKIE, CSRF_FIELD, CSRF_HEADER, Access
 
@@ -201,6 +206,22 @@ def create_app(
         data = views.overview(models, op, config, found)
         return page(request, "report.html", report=views.run_headline(models, found), **data)
 
+    @app.get("/runs/{run_id}/report", response_class=HTMLResponse)
+    def static_report(run_id: str) -> HTMLResponse:
+        """The run's HTML report, the same `optionpilot backtest` writes (inline SVG, nothing to fetch)."""
+        if not any(r.run_id == run_id for r in models.runs()):
+            return HTMLResponse(f"<p>run {_esc(run_id)} is not in the database</p>", 404)
+        html = render_report(report_data(config, run_id), config.report)
+        # The report's own inline script (its table sorting) runs by its hash; no other inline script does.
+        hashes = " ".join(
+            "'sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode() + "'"
+            for m in re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+        )
+        response = HTMLResponse(html)
+        csp = _CSP.replace("script-src 'self'", f"script-src 'self' {hashes}")
+        response.headers["content-security-policy"] = csp
+        return response
+
     @app.get("/price", response_class=HTMLResponse)
     def price(request: Request) -> HTMLResponse:
         run = current(request)
@@ -313,7 +334,7 @@ def create_app(
 
 
 def _secure(response: Response) -> Response:
-    response.headers["content-security-policy"] = _CSP
+    response.headers.setdefault("content-security-policy", _CSP)
     response.headers["x-content-type-options"] = "nosniff"
     response.headers["referrer-policy"] = "no-referrer"
     response.headers["x-frame-options"] = "DENY"

@@ -100,6 +100,7 @@ def test_pages_render_with_data_charts_and_nothing_leaves_the_machine(
             "strategies": ("/strategies", ".chart .main-svg"),
             "runs": (f"/runs?a={filled_db.run_id}&b={filled_db.run_id}", ".chart .main-svg"),
             "report": (f"/runs/{filled_db.run_id}", ".chart .main-svg"),
+            "full-report": (f"/runs/{filled_db.run_id}/report", "svg"),
             "price": ("/price?symbol=QQQ", ".chart .main-svg"),
         }
         for name, (path, selector) in checks.items():

@@ -44,6 +44,9 @@ def test_positions_orders_decisions_strategies_runs_render_data(
     assert filled_db.run_id in runs and f'href="/runs/{filled_db.run_id}"' in runs
     report = client.get(f"/runs/{filled_db.run_id}").text
     assert "max drawdown" in report
+    full = client.get(f"/runs/{filled_db.run_id}/report")
+    assert full.status_code == 200 and "<svg" in full.text and filled_db.run_id in full.text
+    assert client.get("/runs/no-such-run/report").status_code == 404
     compare = client.get(f"/runs?a={filled_db.run_id}&b={filled_db.run_id}").text
     assert "Comparison" in compare
     price = client.get("/price?symbol=QQQ").text

@@ -129,6 +129,7 @@ def create_app(
             "database": database,
             "run_query": f"?run={run.run_id}" if run and params.get("run") else "",
             "path": request.url.path,
+            "here": lambda **kw: _here(params, kw),
         }
         return templates.TemplateResponse(request, name, {**base, **context})
 
@@ -331,6 +332,11 @@ def create_app(
         )
 
     return app
+
+
+def _here(params: dict[str, str], changes: dict[str, str]) -> str:
+    """A link to the same page with other parameters, keeping the run it shows."""
+    return "?" + urlencode({**({"run": params["run"]} if "run" in params else {}), **changes})
 
 
 def _secure(response: Response) -> Response:

@@ -162,12 +162,10 @@ def positions(
     exits = config.strategy.exits.model_dump()
     for r in table.rows:
         r["exit_rules"] = _exit_distances(r, exits)
+    # Grouped by strategy (`long_call/swing_trade` is a long call), in the table's order within a group.
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in table.rows:
-        meta = r["meta"] if isinstance(r["meta"], dict) else {}
-        groups.setdefault(str(meta.get("flow") or meta.get("trade_style") or r["strategy_type"]), []).append(
-            r
-        )
+        groups.setdefault(str(r["strategy_type"]).split("/", 1)[0], []).append(r)
     payoffs = []
     for r in table.rows[:_PAYOFFS_SHOWN]:
         if len([leg for leg in r["legs"] if leg["quantity"]]) > 1:

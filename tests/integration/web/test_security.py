@@ -86,3 +86,18 @@ def test_no_page_shows_the_token_or_a_password(client: TestClient) -> None:
         assert TOKEN not in body, path
     headers = client.get("/").headers
     assert "default-src 'self'" in headers["content-security-policy"]
+
+
+def test_a_port_in_use_is_one_line(tmp_path, monkeypatch) -> None:
+    import socket
+
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        db = f"sqlite:///{tmp_path / 'x.sqlite'}"
+        result = CliRunner().invoke(cli, ["dashboard", "--db", db, "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"--port {port}: cannot listen there" in result.output
+    assert "Traceback" not in result.output

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from optionpilot.app.config import OptionPilotConfig
-from optionpilot.app.operator import Operator
+from optionpilot.app.operator import AccountStatus, Operator
 from optionpilot.persistence import dashboard_reads as reads
 from optionpilot.persistence.read_models import ReadModels, RunRow
 from optionpilot.web import charts
@@ -75,6 +75,8 @@ def overview(
                 "state_reason": (
                     status.reason if status and status.reason else (changes[-1].reason if changes else "")
                 ),
+                # A running run's pulse: its clock, its last market data and heartbeat (operated runs only).
+                "health": _health(status) if status and status.run_id == run.run_id else "",
                 # What every later run starts with (the operator's kill or resume, or a rule's halt).
                 "stored": (
                     f"{status.state.upper()} by {status.changed_by} at {status.changed_at}: {status.reason}"
@@ -115,6 +117,19 @@ def overview(
         "orders_total": total,
         "orders_open": n_open,
     }
+
+
+def _health(status: AccountStatus) -> str:
+    h = status.health
+    mine = h.get("account") if isinstance(h.get("account"), dict) else {}
+    parts = [
+        f"run clock {h.get('clock', '-')}",
+        f"last market data {h.get('last_market_data', '-')}",
+        f"heartbeat {status.heartbeat_at or '-'}",
+    ]
+    if isinstance(mine, dict) and mine.get("last_broker_contact"):
+        parts.append(f"broker {mine['last_broker_contact']}")
+    return "; ".join(parts)
 
 
 def _breaker(config: OptionPilotConfig, equity: Decimal, opening: Decimal | None) -> str:

@@ -159,6 +159,8 @@ def test_a_live_run_updates_the_page_and_a_kill_from_the_page_halts_it(
             page.wait_for_selector("header .status-running", timeout=WAIT_MS)
             # A change the run writes arrives over server-sent events and refreshes the page.
             page.wait_for_selector("#live-state[data-changes]", timeout=WAIT_MS)
+            page.wait_for_selector(".card th:has-text('Health')", timeout=WAIT_MS)  # the run's pulse
+            w.shot("live-overview")
             page.click("a.kill")
             page.fill("input[name=reason]", "browser test")
             page.check("input[name=confirm]")

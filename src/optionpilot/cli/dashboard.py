@@ -42,7 +42,9 @@ def dashboard(
         engine = create_engine(cfg.run.db)
         upgrade_engine(engine)
         app = create_app(engine, cfg, access)
-        server = uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning"))
+        server = uvicorn.Server(
+            uvicorn.Config(app, access_log=False, log_level="warning", timeout_graceful_shutdown=3)
+        )
         # Bound here, before the address is printed: with --port 0 the printed port is the real one.
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)

@@ -15,7 +15,9 @@ from fastapi import FastAPI
 def serve(app: FastAPI, start_timeout_s: float = 10.0) -> Iterator[str]:
     """Yields the base URL (`http://127.0.0.1:PORT`); the server stops when the block ends."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, access_log=False, log_level="warning")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=0, access_log=False, log_level="warning", timeout_graceful_shutdown=3
+        )
     )
     thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
     thread.start()

@@ -35,6 +35,7 @@ def test_kill_asks_first_then_halts_through_the_operator(
     client, operator = own
     confirm = client.get("/actions/kill").text
     assert 'name="confirm"' in confirm and "every account" in confirm
+    assert "<option selected>large</option>" in client.get("/actions/kill?account=large").text
     unconfirmed = client.post("/actions/kill", data={"csrf": access.csrf, "reason": "x"})
     assert "Not confirmed" in unconfirmed.text
     assert {s.state for s in operator.status()} != {"halted"}

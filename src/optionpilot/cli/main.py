@@ -9,6 +9,7 @@ import typer
 from optionpilot.cli.backtest import backtest
 from optionpilot.cli.chain import app as chain_app
 from optionpilot.cli.config_cmd import app as config_app
+from optionpilot.cli.dashboard import dashboard
 from optionpilot.cli.data import app as data_app
 from optionpilot.cli.iv import iv_app
 from optionpilot.cli.operate import close, kill, resume, run, status
@@ -30,6 +31,7 @@ app.command("status")(status)
 app.command("kill")(kill)
 app.command("resume")(resume)
 app.command("close")(close)
+app.command("dashboard")(dashboard)
 
 
 @app.callback()

@@ -1,0 +1,1 @@
+"""The live dashboard: a web app over the database, with the operator's actions (issue 15)."""

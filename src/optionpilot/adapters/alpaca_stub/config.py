@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from optionpilot.adapters.sim.fees import FeeSchedule
 from optionpilot.adapters.sim.market_config import SimMarketConfig
-from optionpilot.core.errors import ConfigError
+from optionpilot.adapters.stub_common.faults import parse_fault_text
 from optionpilot.core.money import ZERO
 
 
@@ -33,17 +33,8 @@ class FaultSpec(BaseModel):
 
 def parse_fault(text: str) -> FaultSpec:
     """`name` or `name:rate`, e.g. `http-504:0.2`; a one-line ConfigError otherwise."""
-    name, _, rate = text.strip().partition(":")
-    known = [f.value for f in FaultName]
-    if name not in known:
-        raise ConfigError(f"unknown fault {name!r}; known: {', '.join(known)}")
-    try:
-        value = float(rate) if rate else 1.0
-    except ValueError:
-        raise ConfigError(f"fault {text!r}: the rate must be a number from 0 to 1") from None
-    if not 0.0 <= value <= 1.0:
-        raise ConfigError(f"fault {text!r}: the rate must be from 0 to 1")
-    return FaultSpec(name=FaultName(name), rate=value)
+    name, rate = parse_fault_text(text, (f.value for f in FaultName))
+    return FaultSpec(name=FaultName(name), rate=rate)
 
 
 def _alpaca_fees() -> FeeSchedule:

@@ -81,7 +81,7 @@ def ist(t: datetime | None) -> str:
 
 
 def money(value: Decimal) -> float:
-    return float(value.quantize(Decimal("0.01")))
+    return float(value.quantize(Decimal("0.01"))) + 0.0  # never a negative zero
 
 
 class OrderIn(BaseModel):

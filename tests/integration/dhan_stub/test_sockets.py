@@ -101,6 +101,8 @@ def test_the_feed_sends_decodable_packets_for_each_mode(stub: RunningDhanStub, k
     assert all(a.bid > b.bid and a.ask < b.ask for a, b in zip(full.depth, full.depth[1:], strict=False))
     assert 0 < full.depth[0].bid <= full.ltp <= full.depth[0].ask
     assert full.depth[0].bid_qty % 75 == 0
+    assert full.oi > 0 and full.oi % 75 == 0
+    assert seen[(fp.OpenInterest, int(quote_opt.security_id))].oi > 0
     quote = seen[(fp.Quote, int(quote_opt.security_id))]
     assert quote.ltq == 75 and quote.low <= quote.ltp <= quote.high
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -63,7 +63,3 @@ class StubConfig(BaseModel):
     stock_quote_size: int = Field(default=10_000, ge=1)
     market: SimMarketConfig = Field(default_factory=SimMarketConfig)
     fees: FeeSchedule = Field(default_factory=_alpaca_fees)
-
-    def market_start_probe(self) -> datetime:
-        """An instant before any simulated minute session, to ask the market where it starts."""
-        return datetime.combine(self.market.end, time(0), UTC) - timedelta(days=3 * 365)

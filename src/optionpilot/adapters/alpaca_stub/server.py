@@ -15,7 +15,7 @@ from optionpilot.adapters.alpaca_stub.broker import StubBroker
 from optionpilot.adapters.alpaca_stub.config import StubConfig
 from optionpilot.adapters.alpaca_stub.rate_limit import RateLimiter
 from optionpilot.adapters.alpaca_stub.stream import StreamHub
-from optionpilot.adapters.sim.market import SimulatedMarket
+from optionpilot.adapters.stub_common.market_time import replayed_sessions
 from optionpilot.adapters.stub_common.serving import (
     ServerThread,
     bind,
@@ -23,16 +23,14 @@ from optionpilot.adapters.stub_common.serving import (
     uvicorn_server,
 )
 from optionpilot.core.calendars import Session
-from optionpilot.core.clock import AcceleratedClock, SimulatedClock
+from optionpilot.core.clock import AcceleratedClock
 
 __all__ = ["RunningStub", "bind", "first_sessions", "make_state", "serve_forever", "start_in_thread"]
 T = TypeVar("T")
 
 
 def first_sessions(config: StubConfig) -> list[Session]:
-    """The replayed sessions of the stub's market (a market built on a still clock, only to ask)."""
-    probe = SimulatedMarket(config.market, SimulatedClock(config.market_start_probe()), config.seed)
-    return [probe.calendar.session(day) for day in probe.sessions()]
+    return replayed_sessions(config.market, config.seed)
 
 
 def make_state(config: StubConfig) -> StubState:

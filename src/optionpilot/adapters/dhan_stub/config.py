@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -76,7 +76,3 @@ class DhanStubConfig(BaseModel):
         default=10.0, ge=0, description="timeout-after-accept: how long the answer is held"
     )
     market: SimMarketConfig = Field(default_factory=SimMarketConfig.india)
-
-    def market_start_probe(self) -> datetime:
-        """An instant before any simulated minute session, to ask the market where it starts."""
-        return datetime.combine(self.market.end, time(0), UTC) - timedelta(days=3 * 365)

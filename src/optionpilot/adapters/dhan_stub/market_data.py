@@ -3,7 +3,9 @@
 The chain is keyed by strike (`"25000.000000"`) with `ce` and `pe` sides: prices in rupees, sizes in
 units (the simulator's displayed lots x lot size), IV in percent, greeks per day (theta) and per
 volatility point (vega). Each side also names its `security_id`, so a client can trade off the chain.
-The feed's extra depth levels (2 to 5) are synthetic, a tick apart: the simulator quotes the top only.
+The feed's extra depth levels (2 to 5) are synthetic, a tick apart: the simulator quotes the top only;
+an option's open, high, low, close and average price are its current price (the simulator has no
+trade prints), and its previous close, sent once on subscribing, is the price then.
 """
 
 from __future__ import annotations
@@ -102,6 +104,15 @@ def index_packets(market: SimulatedMarket, u: Underlying, sid: int, now: datetim
     return fp.Ticker(fp.SEGMENT_CODES["IDX_I"], sid, spot, _epoch(now))
 
 
+def _oi_volume(market: SimulatedMarket, listed: Listed) -> tuple[int, int]:
+    """Open interest and the session's volume in units, from the listing chain (cached per minute)."""
+    chain = market.chain(listed.contract.underlying, min_dte=0, max_dte=LISTING_HORIZON_DAYS)
+    row = chain.find(listed.contract)
+    if row is None:
+        return 0, 0
+    return int(chain.open_interest[row]) * listed.lot_size, int(chain.volume[row]) * listed.lot_size
+
+
 def option_packets(market: SimulatedMarket, listed: Listed, mode: int) -> list[fp.Packet]:
     """The packets of one option for a subscription mode (ticker, quote or full); none without a quote."""
     quote = market.quote(listed.contract)
@@ -113,11 +124,14 @@ def option_packets(market: SimulatedMarket, listed: Listed, mode: int) -> list[f
     if mode == fp.RequestCode.SUBSCRIBE_TICKER:
         return [fp.Ticker(seg, sid, ltp, ltt)]
     bid_qty, ask_qty = quote.bid_size * lot, quote.ask_size * lot
+    oi, volume = _oi_volume(market, listed)
     if mode == fp.RequestCode.SUBSCRIBE_QUOTE:
-        q = fp.Quote(seg, sid, ltp, lot, ltt, ltp, 0, ask_qty, bid_qty, ltp, ltp, ltp, ltp)
-        return [q, fp.OpenInterest(seg, sid, 0)]
+        q = fp.Quote(seg, sid, ltp, lot, ltt, ltp, volume, ask_qty, bid_qty, ltp, ltp, ltp, ltp)
+        return [q, fp.OpenInterest(seg, sid, oi)]
     depth = tuple(
         fp.DepthLevel(bid_qty, ask_qty, 1, 1, max(quote.bid - k * tick, Decimal(0)), quote.ask + k * tick)
         for k in range(fp.DEPTH_LEVELS)
     )
-    return [fp.Full(seg, sid, ltp, lot, ltt, ltp, 0, ask_qty, bid_qty, 0, 0, 0, ltp, ltp, ltp, ltp, depth)]
+    return [
+        fp.Full(seg, sid, ltp, lot, ltt, ltp, volume, ask_qty, bid_qty, oi, oi, oi, ltp, ltp, ltp, ltp, depth)
+    ]

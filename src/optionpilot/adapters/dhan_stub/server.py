@@ -16,19 +16,17 @@ from optionpilot.adapters.dhan_stub.config import DhanStubConfig
 from optionpilot.adapters.dhan_stub.feed import FeedHub
 from optionpilot.adapters.dhan_stub.limits import Limiter
 from optionpilot.adapters.dhan_stub.order_stream import OrderUpdateHub
-from optionpilot.adapters.sim.market import SimulatedMarket
+from optionpilot.adapters.stub_common.market_time import replayed_sessions
 from optionpilot.adapters.stub_common.serving import ServerThread, bind, serve_in_thread, uvicorn_server
 from optionpilot.core.calendars import Session
-from optionpilot.core.clock import AcceleratedClock, SimulatedClock
+from optionpilot.core.clock import AcceleratedClock
 
 __all__ = ["RunningDhanStub", "bind", "first_sessions", "make_state", "serve_forever", "start_in_thread"]
 T = TypeVar("T")
 
 
 def first_sessions(config: DhanStubConfig) -> list[Session]:
-    """The replayed NSE sessions of the stub's market (a market on a still clock, only to ask)."""
-    probe = SimulatedMarket(config.market, SimulatedClock(config.market_start_probe()), config.seed)
-    return [probe.calendar.session(day) for day in probe.sessions()]
+    return replayed_sessions(config.market, config.seed)
 
 
 def make_state(config: DhanStubConfig) -> DhanState:

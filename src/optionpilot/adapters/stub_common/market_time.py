@@ -6,8 +6,10 @@ accelerated clock, so every answer and every fill is as of one consistent instan
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
+from optionpilot.adapters.sim.market import SimulatedMarket
+from optionpilot.adapters.sim.market_config import SimMarketConfig
 from optionpilot.core.calendars import Session, TradingCalendar
 from optionpilot.core.clock import Clock, SimulatedClock
 
@@ -38,3 +40,11 @@ def trading_day(calendar: TradingCalendar, t: datetime) -> date:
     if calendar.is_session(day) and t < calendar.session(day).close:
         return day
     return calendar.next_session(day)
+
+
+def replayed_sessions(market: SimMarketConfig, seed: int) -> list[Session]:
+    """The replayed sessions of a stub's market (a market built on a still clock, only to ask)."""
+    # An instant before any simulated minute session, to ask the market where it starts.
+    before = datetime.combine(market.end, time(0), UTC) - timedelta(days=3 * 365)
+    probe = SimulatedMarket(market, SimulatedClock(before), seed)
+    return [probe.calendar.session(day) for day in probe.sessions()]

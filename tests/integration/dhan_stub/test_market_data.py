@@ -46,3 +46,28 @@ def test_bad_chain_requests_name_what_is_wrong(stub: RunningDhanStub, dhan: dhan
     assert "YYYY-MM-DD" in kit.failed(dhan.option_chain(kit.nifty_id, "IDX_I", "soon"))["error_message"]
     assert "not an underlying" in kit.failed(dhan.expiry_list(4242, "IDX_I"))["error_message"]
     assert "IDX_I" in kit.failed(dhan.expiry_list(kit.nifty_id, "NSE_EQ"))["error_message"]
+
+
+def test_stock_options_trade_in_lots_of_their_own(stub: RunningDhanStub, dhan: dhanhq, kit: Any) -> None:
+    reliance = 2885
+    expiry = kit.ok(dhan.expiry_list(reliance, "NSE_EQ"))["data"][0]
+    chain = kit.ok(dhan.option_chain(reliance, "NSE_EQ", expiry))["data"]
+    assert 1000 < chain["last_price"] < 2000
+    atm = min(chain["oc"], key=lambda k: abs(float(k) - chain["last_price"]))
+    side = chain["oc"][atm]["pe"]
+    sid = str(side["security_id"])
+    half = kit.failed(
+        dhan.place_order(sid, "NSE_FNO", "BUY", 250, "LIMIT", "INTRADAY", side["top_ask_price"])
+    )
+    assert "lot size 500" in half["error_message"]
+    order_id = kit.ok(
+        dhan.place_order(sid, "NSE_FNO", "BUY", 500, "LIMIT", "INTRADAY", side["top_ask_price"])
+    )["orderId"]
+    order = kit.wait_for(
+        lambda: (o := kit.ok(dhan.get_order_by_id(order_id)))["orderStatus"] == "TRADED" and o, "the fill"
+    )
+    assert order["tradingSymbol"].startswith("RELIANCE-") and order["drvOptionType"] == "PUT"
+    assert (
+        "2885 in IDX_I is not an underlying"
+        in kit.failed(dhan.expiry_list(reliance, "IDX_I"))["error_message"]
+    )

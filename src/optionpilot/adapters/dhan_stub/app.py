@@ -21,7 +21,6 @@ from optionpilot.adapters.dhan_stub.broker import DhanBroker
 from optionpilot.adapters.dhan_stub.config import DhanFault
 from optionpilot.adapters.dhan_stub.documents import fund_doc, order_doc, position_doc, trade_doc
 from optionpilot.adapters.dhan_stub.feed import FeedHub
-from optionpilot.adapters.dhan_stub.instruments import INDEX_SEGMENT
 from optionpilot.adapters.dhan_stub.limits import Kind, Limiter
 from optionpilot.adapters.dhan_stub.order_stream import OrderUpdateHub
 from optionpilot.adapters.dhan_stub.state import Order
@@ -36,6 +35,7 @@ from optionpilot.adapters.dhan_stub.wire import (
     status_of,
 )
 from optionpilot.core.errors import OptionPilotError
+from optionpilot.domain.instruments import Underlying
 
 log = logging.getLogger(__name__)
 _WRITES = frozenset({"POST", "PUT", "DELETE"})
@@ -210,12 +210,13 @@ def build_app(state: DhanState) -> FastAPI:
 
     # -- option chain -------------------------------------------------------------------------
 
-    def _underlying(req: ChainIn) -> Any:
-        if req.underlying_seg != INDEX_SEGMENT:
-            raise bad_input(f"UnderlyingSeg {req.underlying_seg!r}: the stub lists index options (IDX_I)")
-        u = broker.instruments.underlying_of(req.underlying_scrip)
+    def _underlying(req: ChainIn) -> Underlying:
+        u = broker.instruments.underlying_of(req.underlying_scrip, req.underlying_seg)
         if u is None:
-            raise bad_input(f"UnderlyingScrip {req.underlying_scrip} is not an underlying here")
+            raise bad_input(
+                f"UnderlyingScrip {req.underlying_scrip} in {req.underlying_seg} is not an underlying here "
+                "(indices are in IDX_I, stocks in NSE_EQ)"
+            )
         return u
 
     @app.post("/v2/optionchain")

@@ -265,7 +265,9 @@ class DhanBroker:
             day = self.calendar.next_session(day)
 
     def _settle(self, day: date) -> None:
-        """Index options are cash-settled at the expiry's close: the open quantity closes at intrinsic."""
+        """Expiring options close at intrinsic value at the expiry's close. Index options settle so on
+        NSE; stock options are physically settled there, which the stub (it trades no NSE_EQ) does not
+        model: their ITM quantity is closed in cash as well."""
         for position in self.book.positions.values():
             c = position.listed.contract
             net = position.net_qty

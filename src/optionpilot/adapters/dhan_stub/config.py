@@ -8,8 +8,17 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from optionpilot.adapters.sim.market_config import SimMarketConfig
+from optionpilot.adapters.sim.market_config import (
+    ListingStyle,
+    MonthlyRule,
+    SimMarketConfig,
+    StrikeBand,
+    UnderlyingProfile,
+    nse_index_profiles,
+)
 from optionpilot.adapters.stub_common.faults import parse_fault_text
+from optionpilot.core.calendars import Market
+from optionpilot.domain.instruments import ExerciseStyle, Settlement
 
 
 class DhanFault(StrEnum):
@@ -49,6 +58,34 @@ class RateLimits(BaseModel):
     option_chain_seconds: float = Field(default=3.0, ge=0, description="per underlying and expiry")
 
 
+def nse_stock_profile() -> UnderlyingProfile:
+    """RELIANCE: monthly stock options (last Tuesday), lot 500, physically settled on NSE."""
+    return UnderlyingProfile(
+        symbol="RELIANCE",
+        market=Market.IN,
+        currency="INR",
+        spot=1400.0,
+        tick=Decimal("0.05"),
+        option_tick=Decimal("0.05"),
+        base_vol=0.24,
+        daily_volume=1.2e7,
+        listing=ListingStyle.MONTHLY,
+        expiry_weekday=1,
+        monthly_rule=MonthlyRule.LAST,
+        monthly_count=3,
+        option_multiplier=500,
+        option_style=ExerciseStyle.EUROPEAN,
+        option_settlement=Settlement.PHYSICAL,
+        strike_bands=(StrikeBand(within=0.15, step=Decimal(10)), StrikeBand(within=0.40, step=Decimal(20))),
+        liquidity=0.7,
+    )
+
+
+def dhan_market() -> SimMarketConfig:
+    """NIFTY and BANKNIFTY index options and RELIANCE stock options on the NSE calendar."""
+    return SimMarketConfig.india(profiles=(*nse_index_profiles(), nse_stock_profile()))
+
+
 class DhanStubConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -62,7 +99,7 @@ class DhanStubConfig(BaseModel):
     faults: tuple[FaultSpec, ...] = ()
     cash: Decimal = Field(default=Decimal(1_000_000), gt=0, description="rupees")
     freeze_quantity: dict[str, int] = Field(
-        default_factory=lambda: {"NIFTY": 1800, "BANKNIFTY": 900},
+        default_factory=lambda: {"NIFTY": 1800, "BANKNIFTY": 900, "RELIANCE": 10_000},
         description="units per order above which the exchange refuses it (use /orders/slicing)",
     )
     max_modifications: int = Field(default=25, ge=1, description="per order")
@@ -75,4 +112,4 @@ class DhanStubConfig(BaseModel):
     accept_timeout_hold_seconds: float = Field(
         default=10.0, ge=0, description="timeout-after-accept: how long the answer is held"
     )
-    market: SimMarketConfig = Field(default_factory=SimMarketConfig.india)
+    market: SimMarketConfig = Field(default_factory=dhan_market)

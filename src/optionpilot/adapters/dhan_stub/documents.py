@@ -152,7 +152,7 @@ def order_update(order: Order, client_id: str) -> dict[str, Any]:
             "MktType": "NL",
             "ReasonDescription": order.error_text or "CONFIRMED",
             "LegNo": 1,
-            "Instrument": "OPTIDX",
+            "Instrument": order.listed.instrument,
             "Symbol": c.underlying,
             "ProductName": order.product,
             "Status": order.status,

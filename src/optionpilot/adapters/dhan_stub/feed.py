@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from optionpilot.adapters.dhan import feed_packets as fp
 from optionpilot.adapters.dhan_stub.broker import DhanBroker
-from optionpilot.adapters.dhan_stub.market_data import index_packets, option_packets
+from optionpilot.adapters.dhan_stub.market_data import option_packets, underlying_packet
 
 log = logging.getLogger(__name__)
 SUBSCRIBE = {
@@ -122,11 +122,11 @@ class FeedHub:
     def _packets(self, key: Key, mode: int) -> list[fp.Packet]:
         segment, sid = key
         broker = self._broker
-        if segment == fp.SEGMENT_CODES["IDX_I"]:
-            u = broker.instruments.underlying_of(sid)
-            return [] if u is None else [index_packets(broker.market, u, sid, broker.now())]
-        listed = broker.instruments.listed(sid) if segment == fp.SEGMENT_CODES["NSE_FNO"] else None
-        return [] if listed is None else option_packets(broker.market, listed, mode)
+        if segment == fp.SEGMENT_CODES["NSE_FNO"]:
+            listed = broker.instruments.listed(sid)
+            return [] if listed is None else option_packets(broker.market, listed, mode)
+        u = broker.instruments.underlying_of(sid, fp.SEGMENTS.get(segment, ""))
+        return [] if u is None else [underlying_packet(broker.market, u, segment, sid, broker.now())]
 
     async def _send_prev_close(self, ws: WebSocket, key: Key) -> None:
         packets = self._packets(key, fp.RequestCode.SUBSCRIBE_TICKER)

@@ -1,6 +1,7 @@
 """Security ids: Dhan names every instrument by a number; the stub gives one to each listed contract.
 
-Index underlyings keep Dhan's real ids in segment IDX_I (NIFTY 13, BANKNIFTY 25, FINNIFTY 27). Options
+Underlyings keep Dhan's real ids: indices in segment IDX_I (NIFTY 13, BANKNIFTY 25, FINNIFTY 27), stocks
+in NSE_EQ (RELIANCE 2885). Options
 are numbered from 35001 in the order they are first listed (sorted by underlying, expiry, strike, right),
 so one run hands out one id per contract and never reuses one.
 """
@@ -12,11 +13,21 @@ from datetime import date
 from decimal import Decimal
 
 from optionpilot.adapters.sim.market import SimulatedMarket
-from optionpilot.domain.instruments import OptionContract, Underlying
+from optionpilot.domain.instruments import AssetClass, OptionContract, Underlying
 
 INDEX_SEGMENT = "IDX_I"
+EQUITY_SEGMENT = "NSE_EQ"
 OPTION_SEGMENT = "NSE_FNO"
-KNOWN_INDEX_IDS = {"NIFTY": 13, "BANKNIFTY": 25, "FINNIFTY": 27, "MIDCPNIFTY": 442}
+KNOWN_IDS = {
+    "NIFTY": 13,
+    "BANKNIFTY": 25,
+    "FINNIFTY": 27,
+    "MIDCPNIFTY": 442,
+    "RELIANCE": 2885,
+    "HDFCBANK": 1333,
+    "INFY": 1594,
+    "TCS": 11536,
+}
 FIRST_OPTION_ID = 35001
 LISTING_HORIZON_DAYS = 120
 
@@ -35,6 +46,15 @@ class Listed:
     def tick(self) -> Decimal:
         return self.underlying.option_tick
 
+    @property
+    def instrument(self) -> str:
+        """Dhan's instrument type: index or stock options."""
+        return "OPTIDX" if self.underlying.asset_class is AssetClass.INDEX else "OPTSTK"
+
+
+def segment_of(underlying: Underlying) -> str:
+    return INDEX_SEGMENT if underlying.asset_class is AssetClass.INDEX else EQUITY_SEGMENT
+
 
 class Instruments:
     def __init__(self, market: SimulatedMarket) -> None:
@@ -42,7 +62,7 @@ class Instruments:
         self.underlyings = {u.symbol: u for u in market.underlyings()}
         self._index_ids: dict[str, int] = {}
         for i, symbol in enumerate(self.underlyings):
-            self._index_ids[symbol] = KNOWN_INDEX_IDS.get(symbol, 100 + i)
+            self._index_ids[symbol] = KNOWN_IDS.get(symbol, 100 + i)
         self._by_id: dict[int, Listed] = {}
         self._by_contract: dict[OptionContract, int] = {}
         self._listed_on: date | None = None
@@ -50,9 +70,9 @@ class Instruments:
     def underlying_id(self, symbol: str) -> int:
         return self._index_ids[symbol]
 
-    def underlying_of(self, security_id: int) -> Underlying | None:
+    def underlying_of(self, security_id: int, segment: str) -> Underlying | None:
         for symbol, sid in self._index_ids.items():
-            if sid == security_id:
+            if sid == security_id and segment_of(self.underlyings[symbol]) == segment:
                 return self.underlyings[symbol]
         return None
 

@@ -99,9 +99,12 @@ def _epoch(t: datetime) -> int:
     return int(t.timestamp())
 
 
-def index_packets(market: SimulatedMarket, u: Underlying, sid: int, now: datetime) -> fp.Ticker:
-    spot = Decimal(str(market.spot(u.symbol))).quantize(u.tick)
-    return fp.Ticker(fp.SEGMENT_CODES["IDX_I"], sid, spot, _epoch(now))
+def underlying_packet(
+    market: SimulatedMarket, u: Underlying, segment: int, sid: int, now: datetime
+) -> fp.Ticker:
+    """An index's or a stock's last price (a ticker packet whatever the mode: the stub has no depth)."""
+    spot = (Decimal(str(market.spot(u.symbol))) / u.tick).to_integral_value() * u.tick
+    return fp.Ticker(segment, sid, spot, _epoch(now))
 
 
 def _oi_volume(market: SimulatedMarket, listed: Listed) -> tuple[int, int]:

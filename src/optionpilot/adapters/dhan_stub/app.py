@@ -133,10 +133,11 @@ def build_app(state: DhanState) -> FastAPI:
             )
         if broker.faults.fires(DhanFault.DH_904):
             return _error(ErrorCode.RATE_LIMIT, "Too many requests on server from the user")
-        refused = state.limiter.allow(_kind(request.method, request.url.path))
+        kind = _kind(request.method, request.url.path)
+        refused = state.limiter.allow(kind)
         if refused is not None:
             return _error(ErrorCode.RATE_LIMIT, f"Too many requests: over the limit of {refused}")
-        if request.method in _WRITES:
+        if kind is Kind.ORDERS:
             if broker.faults.fires(DhanFault.HTTP_504):
                 return _error(ErrorCode.NETWORK_ERROR, "Gateway timeout")
             if broker.faults.fires(DhanFault.HTTP_429):

@@ -23,8 +23,8 @@ from optionpilot.domain.instruments import ExerciseStyle, Settlement
 
 class DhanFault(StrEnum):
     TIMEOUT_AFTER_ACCEPT = "timeout-after-accept"  # order stored, the answer held then a 504
-    HTTP_504 = "http-504"  # a write answered 504 (DH-909) and not applied
-    HTTP_429 = "http-429"  # a write answered 429 (DH-904) and not applied
+    HTTP_504 = "http-504"  # an order write (place, modify, cancel) answered 504 (DH-909), not applied
+    HTTP_429 = "http-429"  # an order write answered 429 (DH-904) and not applied
     DUPLICATE_UPDATES = "duplicate-updates"  # an order update sent twice
     DROP_STREAM = "drop-stream"  # the order-update socket closed instead of sending an update
     REJECT_LEG = "reject-leg"  # an accepted order rejected by the exchange right after TRANSIT

@@ -7,6 +7,7 @@ from typing import Any
 
 from dhanhq import dhanhq
 
+from optionpilot.adapters.dhan_stub.limits import Limiter
 from optionpilot.adapters.dhan_stub.server import RunningDhanStub
 
 
@@ -70,4 +71,22 @@ def test_stock_options_trade_in_lots_of_their_own(stub: RunningDhanStub, dhan: d
     assert (
         "2885 in IDX_I is not an underlying"
         in kit.failed(dhan.expiry_list(reliance, "IDX_I"))["error_message"]
+    )
+
+
+def test_market_quotes_by_rest_are_the_feeds_fallback(stub: RunningDhanStub, dhan: dhanhq, kit: Any) -> None:
+    opt = kit.near_the_money(dhan)
+    asked = {"NSE_FNO": [int(opt.security_id), 999], "IDX_I": [kit.nifty_id]}
+    ltp = kit.ok(dhan.ticker_data(asked))["data"]
+    assert set(ltp["NSE_FNO"]) == {opt.security_id}  # an unknown id is left out
+    assert 20_000 < ltp["IDX_I"]["13"]["last_price"] < 30_000
+    # On a still clock the next quote request falls in the same second, however slow the machine.
+    stub.state.limiter = Limiter(stub.state.broker.config.limits, seconds=lambda: 0.0)
+    quote = kit.ok(dhan.quote_data({"NSE_FNO": [int(opt.security_id)]}))["data"]["NSE_FNO"][opt.security_id]
+    assert len(quote["depth"]["buy"]) == 5
+    assert quote["depth"]["buy"][0]["price"] <= quote["last_price"] <= quote["depth"]["sell"][0]["price"]
+    assert quote["oi"] > 0
+    refused = kit.failed(dhan.ohlc_data({"IDX_I": [kit.nifty_id]}))
+    assert (
+        refused["error_code"] == "DH-904" and "1 market quote requests per second" in refused["error_message"]
     )

@@ -23,6 +23,7 @@ from optionpilot.adapters.dhan_stub.documents import fund_doc, order_doc, positi
 from optionpilot.adapters.dhan_stub.feed import FeedHub
 from optionpilot.adapters.dhan_stub.limits import Kind, Limiter
 from optionpilot.adapters.dhan_stub.order_stream import OrderUpdateHub
+from optionpilot.adapters.dhan_stub.quotes import market_quotes
 from optionpilot.adapters.dhan_stub.state import Order
 from optionpilot.adapters.dhan_stub.wire import (
     ChainIn,
@@ -32,6 +33,7 @@ from optionpilot.adapters.dhan_stub.wire import (
     OrderIn,
     bad_input,
     error_body,
+    not_found,
     status_of,
 )
 from optionpilot.core.errors import OptionPilotError
@@ -93,6 +95,8 @@ def _kind(method: str, path: str) -> Kind:
         return Kind.ORDERS
     if path.startswith("/v2/optionchain"):
         return Kind.DATA
+    if path.startswith("/v2/marketfeed"):
+        return Kind.QUOTE
     return Kind.NON_TRADING
 
 
@@ -236,6 +240,17 @@ def build_app(state: DhanState) -> FastAPI:
         today = broker.calendar.local_date(broker.now())
         days = market_data.expiries(broker.market, u, today)
         return _json({"data": [d.isoformat() for d in days], "status": "success"})
+
+    @app.post("/v2/marketfeed/{kind}")
+    async def market_feed(kind: str, request: Request) -> JSONResponse:
+        if kind not in ("ltp", "ohlc", "quote"):
+            raise not_found(f"no market quote {kind!r}; use ltp, ohlc or quote")
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            raise bad_input("request body is not valid JSON") from None
+        body.pop("dhanClientId", None)  # the SDK adds it to every body
+        return _json(market_quotes(broker, body, kind))
 
     # -- kill switch --------------------------------------------------------------------------
 

@@ -54,6 +54,7 @@ class RateLimits(BaseModel):
     orders_per_hour: int = Field(default=1000, ge=1)
     orders_per_day: int = Field(default=7000, ge=1)
     data_per_second: int = Field(default=5, ge=1)
+    quote_per_second: int = Field(default=1, ge=1, description="market quote REST (ltp, ohlc, quote)")
     non_trading_per_second: int = Field(default=20, ge=1)
     option_chain_seconds: float = Field(default=3.0, ge=0, description="per underlying and expiry")
 

@@ -1,8 +1,9 @@
 """Dhan's request limits over sliding windows of real, monotonic time.
 
 Order writes count against 10 a second, 250 a minute, 1,000 an hour and 7,000 a day together; data
-requests against 5 a second; other reads against 20 a second. The option chain also allows one request
-per 3 seconds for each underlying and expiry. A refused request is not counted.
+requests against 5 a second; market quotes against 1 a second; other reads against 20 a second. The
+option chain also allows one request per 3 seconds for each underlying and expiry. A refused request is
+not counted.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from optionpilot.core.clock import monotonic_seconds
 class Kind(StrEnum):
     ORDERS = "orders"
     DATA = "data"
+    QUOTE = "quote"
     NON_TRADING = "non-trading"
 
 
@@ -47,6 +49,7 @@ class Limiter:
                 Window(limits.orders_per_day, 86_400.0, "orders per day"),
             ],
             Kind.DATA: [Window(limits.data_per_second, 1.0, "data requests per second")],
+            Kind.QUOTE: [Window(limits.quote_per_second, 1.0, "market quote requests per second")],
             Kind.NON_TRADING: [Window(limits.non_trading_per_second, 1.0, "requests per second")],
         }
         self._chain_last: dict[Hashable, float] = {}

@@ -150,3 +150,29 @@ def test_the_kill_switch_needs_a_flat_book_then_refuses_orders(
     assert blocked["error_code"] == "DH-906" and "Kill switch" in blocked["error_message"]
     kit.ok(dhan.kill_switch("deactivate"))
     kit.ok(kit.buy(dhan, opt, 75, price=0.05))
+
+
+def test_exit_all_and_the_pnl_exit(stub: RunningDhanStub, dhan: dhanhq, kit: Any) -> None:
+    held, resting = kit.options(dhan, [(True, 0), (True, 4)])
+
+    def flat() -> bool:
+        positions = kit.ok(dhan.get_positions())
+        return bool(positions) and all(p["netQty"] == 0 for p in positions)
+
+    first = kit.ok(kit.buy(dhan, held, 75))["orderId"]
+    kit.wait_for(lambda: kit.ok(dhan.get_order_by_id(first))["orderStatus"] == "TRADED", "the buy filled")
+    pending = kit.ok(kit.buy(dhan, resting, 75, price=0.05))["orderId"]
+    kit.ok(dhan.exit_all_positions())
+    assert kit.ok(dhan.get_order_by_id(pending))["orderStatus"] == "CANCELLED"
+    kit.wait_for(flat, "flat after exit all")
+
+    second = kit.ok(kit.buy(dhan, held, 150))["orderId"]
+    kit.wait_for(
+        lambda: kit.ok(dhan.get_order_by_id(second))["orderStatus"] == "TRADED", "the second buy filled"
+    )
+    # Bought at the ask, marked at the mid: the position is down by half the spread at once.
+    kit.ok(dhan.set_pnl_exit(1_000_000, 1, ["INTRADAY"], True))
+    kit.wait_for(lambda: kit.ok(dhan.get_pnl_exit())["pnlExitStatus"] == "DISABLED", "the P&L exit fired")
+    kit.wait_for(flat, "flat after the P&L exit")
+    assert kit.ok(dhan.status_kill_switch())["killSwitchStatus"] == "ACTIVATE"
+    assert "Kill switch" in kit.failed(kit.buy(dhan, held, 75))["error_message"]

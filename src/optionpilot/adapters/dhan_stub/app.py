@@ -20,6 +20,7 @@ from optionpilot.adapters.dhan_stub import market_data
 from optionpilot.adapters.dhan_stub.broker import DhanBroker
 from optionpilot.adapters.dhan_stub.config import DhanFault
 from optionpilot.adapters.dhan_stub.documents import fund_doc, order_doc, position_doc, trade_doc
+from optionpilot.adapters.dhan_stub.exits import PnlExit, PnlExitIn, exit_all, watch_pnl
 from optionpilot.adapters.dhan_stub.feed import FeedHub
 from optionpilot.adapters.dhan_stub.limits import Kind, Limiter
 from optionpilot.adapters.dhan_stub.order_stream import OrderUpdateHub
@@ -48,6 +49,7 @@ class DhanState:
 
     def __init__(self, broker: DhanBroker, updates: OrderUpdateHub, feed: FeedHub, limiter: Limiter) -> None:
         self.broker = broker
+        self.pnl_exit = PnlExit()
         self.updates = updates
         self.feed = feed
         self.limiter = limiter
@@ -62,6 +64,7 @@ class DhanState:
         while True:
             try:
                 self.broker.step()
+                watch_pnl(self.broker, self.pnl_exit)
                 await self.flush()
             except OptionPilotError as exc:  # the simulated market ran out, or bad data: say so, go on
                 log.warning("dhan stub step: %s", exc)
@@ -207,6 +210,27 @@ def build_app(state: DhanState) -> FastAPI:
         return _json(
             [position_doc(p, broker.mark(p.listed), broker.client_id) for p in broker.book.positions.values()]
         )
+
+    @app.delete("/v2/positions")
+    async def exit_positions() -> JSONResponse:
+        sent = exit_all(broker, broker.now())
+        return _json(
+            {"status": "SUCCESS", "message": f"{len(sent)} positions exited, pending orders cancelled"}
+        )
+
+    @app.post("/v2/pnlExit")
+    async def set_pnl_exit(request: Request) -> JSONResponse:
+        state.pnl_exit.rule = _parse(PnlExitIn, await request.body())
+        return _json({"pnlExitStatus": "ACTIVE", "message": "P&L based exit configured successfully"})
+
+    @app.get("/v2/pnlExit")
+    async def get_pnl_exit() -> JSONResponse:
+        return _json(state.pnl_exit.doc())
+
+    @app.delete("/v2/pnlExit")
+    async def stop_pnl_exit() -> JSONResponse:
+        state.pnl_exit.rule = None
+        return _json({"pnlExitStatus": "DISABLED", "message": "P&L based exit stopped successfully"})
 
     @app.get("/v2/fundlimit")
     async def fund_limit() -> JSONResponse:

@@ -26,6 +26,9 @@ def test_a_marketable_limit_buy_fills_and_shows_everywhere(
     trades = kit.ok(dhan.get_trade_book(order_id))
     assert sum(t["tradedQuantity"] for t in trades) == 150
     assert {t["orderId"] for t in kit.ok(dhan.get_trade_book())} == {order_id}
+    day = done["createTime"][:10]
+    assert kit.ok(dhan.get_trade_history(day, day, 0)) == kit.ok(dhan.get_trade_book())
+    assert kit.ok(dhan.get_trade_history(day, day, 1)) == []
     [position] = kit.ok(dhan.get_positions())
     assert (position["securityId"], position["netQty"], position["positionType"]) == (
         opt.security_id,

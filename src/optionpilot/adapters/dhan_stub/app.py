@@ -9,6 +9,7 @@ import hmac
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -42,6 +43,7 @@ from optionpilot.domain.instruments import Underlying
 
 log = logging.getLogger(__name__)
 _WRITES = frozenset({"POST", "PUT", "DELETE"})
+HISTORY_PAGE = 20  # trades per page of the trade history
 
 
 class DhanState:
@@ -203,6 +205,17 @@ def build_app(state: DhanState) -> FastAPI:
     async def trades_of(order_id: str) -> JSONResponse:
         order = broker.get(order_id)
         return _json([trade_doc(t, broker.client_id) for t in broker.book.trades if t.order is order])
+
+    @app.get("/v2/trades/{from_date}/{to_date}/{page}")
+    async def trade_history(from_date: str, to_date: str, page: int) -> JSONResponse:
+        broker.now()
+        try:
+            start, end = date.fromisoformat(from_date), date.fromisoformat(to_date)
+        except ValueError:
+            raise bad_input(f"dates {from_date!r}, {to_date!r}: use YYYY-MM-DD") from None
+        found = [t for t in broker.book.trades if start <= broker.calendar.local_date(t.at) <= end]
+        chunk = found[page * HISTORY_PAGE : (page + 1) * HISTORY_PAGE]
+        return _json([trade_doc(t, broker.client_id) for t in chunk])
 
     @app.get("/v2/positions")
     async def positions() -> JSONResponse:

@@ -48,7 +48,9 @@ app.add_typer(sentiment_app, name="sentiment", help="Headline sentiment: train a
 app.add_typer(runs_app, name="runs", help="Stored runs: list them; show one through the analytical views.")
 app.add_typer(chain_app, name="chain", help="Option-chain tools: Greeks and implied vols for a file.")
 app.add_typer(
-    stub_broker_app, name="stub-broker", help="Local stub brokers: `stub-broker alpaca` to rehearse on."
+    stub_broker_app,
+    name="stub-broker",
+    help="Local stub brokers: `stub-broker alpaca` or `stub-broker dhan` to rehearse on.",
 )
 
 

@@ -1,4 +1,4 @@
-"""`optionpilot stub-broker alpaca`: a local Alpaca to rehearse on (trading, market data, the stream)."""
+"""`optionpilot stub-broker alpaca|dhan`: a local Alpaca or Dhan to rehearse on (trading, data, streams)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from optionpilot.adapters.alpaca_stub.config import StubConfig, parse_fault
 from optionpilot.adapters.alpaca_stub.server import bind, make_state, serve_forever
+from optionpilot.adapters.dhan_stub import server as dhan_server
+from optionpilot.adapters.dhan_stub.config import DhanStubConfig
+from optionpilot.adapters.dhan_stub.config import parse_fault as parse_dhan_fault
 from optionpilot.cli.errors import fail, one_line_errors
 
 app = typer.Typer(
@@ -83,3 +87,57 @@ def alpaca(
         else:
             out.print(f"keys: APCA_API_KEY_ID={key_id} and the secret from APCA_API_SECRET_KEY")
         serve_forever(state, sock)
+
+
+@app.command("dhan")
+def dhan(
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on")] = 8766,
+    host: Annotated[str, typer.Option("--host", help="Loopback address only")] = "127.0.0.1",
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the simulated market")] = 7,
+    speed: Annotated[float, typer.Option("--speed", min=0.001, help="Simulated seconds per second")] = 60.0,
+    start: Annotated[
+        str | None, typer.Option("--start", help="Simulated start (ISO); default 5 min before the first open")
+    ] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option("--fault", help="name[:rate], repeatable: the alpaca faults plus dh-904"),
+    ] = None,
+) -> None:
+    """Serve Dhan's v2 API, the order-update socket and the binary feed on a simulated NSE market."""
+    with one_line_errors():
+        client_id = os.environ.get("DHAN_CLIENT_ID")
+        token = os.environ.get("DHAN_ACCESS_TOKEN")
+        generated = not (client_id and token)
+        if generated:
+            client_id, token = str(1_100_000_000 + secrets.randbelow(99_999_999)), secrets.token_urlsafe(30)
+        try:
+            config = DhanStubConfig(
+                host=host,
+                port=port,
+                client_id=client_id or "",
+                access_token=token or "",
+                seed=seed,
+                speed=speed,
+                start=_start(start),
+                faults=tuple(parse_dhan_fault(f) for f in fault or ()),
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            fail(f"stub-broker dhan: {'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+        sock = dhan_server.bind(host, port)
+        bound = int(sock.getsockname()[1])
+        state = dhan_server.make_state(config)
+        now = state.broker.now()
+        out.print(f"Dhan stub on http://{host}:{bound}/v2")
+        out.print(f"order updates ws://{host}:{bound}/order-update, feed ws://{host}:{bound}/feed")
+        out.print(f"NSE simulated time {now.isoformat()} at {speed:g}x, seed {seed}")
+        if config.faults:
+            out.print("faults: " + ", ".join(f"{f.name.value}:{f.rate:g}" for f in config.faults))
+        if generated:
+            # Shown once on the terminal so the user can export them; never written to a log.
+            out.print("no DHAN_CLIENT_ID/DHAN_ACCESS_TOKEN in the environment; generated for this run:")
+            out.print(f"  export DHAN_CLIENT_ID={client_id}")
+            out.print(f"  export DHAN_ACCESS_TOKEN={token}")
+        else:
+            out.print(f"client id {client_id}; the token from DHAN_ACCESS_TOKEN")
+        dhan_server.serve_forever(state, sock)

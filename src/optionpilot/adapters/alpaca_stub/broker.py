@@ -21,8 +21,9 @@ from optionpilot.adapters.alpaca_stub.state import Book, Execution, IdMaker, Leg
 from optionpilot.adapters.alpaca_stub.wire import AlpacaError, ErrorCode, OrderIn, ReplaceIn, num, rfc3339
 from optionpilot.adapters.sim.fees import fill_fee
 from optionpilot.adapters.sim.market import SimulatedMarket
+from optionpilot.adapters.stub_common.market_time import MarketTime, session_open_at, trading_day
 from optionpilot.core.calendars import Session
-from optionpilot.core.clock import Clock, SimulatedClock
+from optionpilot.core.clock import Clock
 from optionpilot.core.errors import DataError
 from optionpilot.domain.instruments import Instrument, OptionContract, Stock
 from optionpilot.domain.market import Quote
@@ -33,8 +34,8 @@ from optionpilot.domain.symbols import parse_occ
 class StubBroker:
     def __init__(self, config: StubConfig, clock: Clock) -> None:
         self.config = config
-        self._accelerated = clock
-        self.clock = SimulatedClock(clock.now())
+        self.time = MarketTime(clock)
+        self.clock = self.time.clock
         self.market = SimulatedMarket(config.market, self.clock, config.seed)
         self.calendar = self.market.calendar
         self.ids = IdMaker(config.seed)
@@ -50,24 +51,14 @@ class StubBroker:
     # -- time ---------------------------------------------------------------------------------------
 
     def now(self) -> datetime:
-        t = self._accelerated.now()
-        if t > self.clock.now():
-            self.clock.advance_to(t)
-        return self.clock.now()
+        return self.time.now()
 
     def session_open_at(self, t: datetime) -> Session | None:
-        day = self.calendar.local_date(t)
-        if not self.calendar.is_session(day):
-            return None
-        s = self.calendar.session(day)
-        return s if s.open <= t < s.close else None
+        return session_open_at(self.calendar, t)
 
     def trading_day(self, t: datetime) -> date:
         """The session a day order placed at `t` belongs to: today's until its close, else the next."""
-        day = self.calendar.local_date(t)
-        if self.calendar.is_session(day) and t < self.calendar.session(day).close:
-            return day
-        return self.calendar.next_session(day)
+        return trading_day(self.calendar, t)
 
     # -- instruments and quotes ---------------------------------------------------------------------
 

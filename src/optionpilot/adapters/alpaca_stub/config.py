@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from optionpilot.adapters.sim.fees import FeeSchedule
 from optionpilot.adapters.sim.market_config import SimMarketConfig
-from optionpilot.core.errors import ConfigError
+from optionpilot.adapters.stub_common.faults import parse_fault_text
 from optionpilot.core.money import ZERO
 
 
@@ -35,17 +35,8 @@ class FaultSpec(BaseModel):
 
 def parse_fault(text: str) -> FaultSpec:
     """`name` or `name:rate`, e.g. `http-504:0.2`; a one-line ConfigError otherwise."""
-    name, _, rate = text.strip().partition(":")
-    known = [f.value for f in FaultName]
-    if name not in known:
-        raise ConfigError(f"unknown fault {name!r}; known: {', '.join(known)}")
-    try:
-        value = float(rate) if rate else 1.0
-    except ValueError:
-        raise ConfigError(f"fault {text!r}: the rate must be a number from 0 to 1") from None
-    if not 0.0 <= value <= 1.0:
-        raise ConfigError(f"fault {text!r}: the rate must be from 0 to 1")
-    return FaultSpec(name=FaultName(name), rate=value)
+    name, rate = parse_fault_text(text, (f.value for f in FaultName))
+    return FaultSpec(name=FaultName(name), rate=rate)
 
 
 def _alpaca_fees() -> FeeSchedule:
@@ -74,7 +65,3 @@ class StubConfig(BaseModel):
     stock_quote_size: int = Field(default=10_000, ge=1)
     market: SimMarketConfig = Field(default_factory=SimMarketConfig)
     fees: FeeSchedule = Field(default_factory=_alpaca_fees)
-
-    def market_start_probe(self) -> datetime:
-        """An instant before any simulated minute session, to ask the market where it starts."""
-        return datetime.combine(self.market.end, time(0), UTC) - timedelta(days=3 * 365)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
-import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,19 +15,22 @@ from optionpilot.adapters.alpaca_stub.broker import StubBroker
 from optionpilot.adapters.alpaca_stub.config import StubConfig
 from optionpilot.adapters.alpaca_stub.rate_limit import RateLimiter
 from optionpilot.adapters.alpaca_stub.stream import StreamHub
-from optionpilot.adapters.sim.market import SimulatedMarket
+from optionpilot.adapters.stub_common.market_time import replayed_sessions
+from optionpilot.adapters.stub_common.serving import (
+    ServerThread,
+    bind,
+    serve_in_thread,
+    uvicorn_server,
+)
 from optionpilot.core.calendars import Session
-from optionpilot.core.clock import AcceleratedClock, Clock, SimulatedClock
-from optionpilot.core.errors import ConfigError
+from optionpilot.core.clock import AcceleratedClock, Clock
 
-STARTUP_WAIT_SECONDS = 60.0
+__all__ = ["RunningStub", "bind", "first_sessions", "make_state", "serve_forever", "start_in_thread"]
 T = TypeVar("T")
 
 
 def first_sessions(config: StubConfig) -> list[Session]:
-    """The replayed sessions of the stub's market (a market built on a still clock, only to ask)."""
-    probe = SimulatedMarket(config.market, SimulatedClock(config.market_start_probe()), config.seed)
-    return [probe.calendar.session(day) for day in probe.sessions()]
+    return replayed_sessions(config.market, config.seed)
 
 
 def make_state(config: StubConfig, clock: Clock | None = None) -> StubState:
@@ -47,50 +48,27 @@ def make_state(config: StubConfig, clock: Clock | None = None) -> StubState:
     return StubState(broker, hub, limiter)
 
 
-def bind(host: str, port: int) -> socket.socket:
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        # A stub that trades with fixed keys has no business on a network interface.
-        raise ConfigError(f"the stub binds only to the loopback (127.0.0.1), not {host!r}")
-    sock = socket.socket(socket.AF_INET6 if host == "::1" else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    return sock
-
-
-def _server(state: StubState) -> uvicorn.Server:
-    app = build_app(state)
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        ws="websockets-sansio",
-        lifespan="on",
-        access_log=False,
-        # An open stream connection must not hold a stop for ever.
-        timeout_graceful_shutdown=2,
-    )
-    return uvicorn.Server(config)
-
-
 def serve_forever(state: StubState, sock: socket.socket) -> None:
     """Serve on a socket already bound (so the caller can say where before it blocks)."""
-    _server(state).run(sockets=[sock])
+    uvicorn_server(build_app(state)).run(sockets=[sock])
 
 
 @dataclass
 class RunningStub:
     state: StubState
-    server: uvicorn.Server
-    thread: threading.Thread
-    port: int
-    loop: asyncio.AbstractEventLoop
+    running: ServerThread
+
+    @property
+    def server(self) -> uvicorn.Server:
+        return self.running.server
+
+    @property
+    def port(self) -> int:
+        return self.running.port
 
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the stub's event loop (its state is only touched there) and wait for it."""
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(STARTUP_WAIT_SECONDS)
+        return self.running.call(coroutine)
 
     @property
     def url(self) -> str:
@@ -101,33 +79,10 @@ class RunningStub:
         return f"ws://127.0.0.1:{self.port}/stream"
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(STARTUP_WAIT_SECONDS)
+        self.running.stop()
 
 
 def start_in_thread(config: StubConfig, clock: Clock | None = None) -> RunningStub:
     state = make_state(config, clock)
     sock = bind(config.host, config.port)
-    port = int(sock.getsockname()[1])
-    server = _server(state)
-    ready = threading.Event()
-    loops: list[asyncio.AbstractEventLoop] = []
-
-    def run() -> None:
-        async def main() -> None:
-            loops.append(asyncio.get_running_loop())
-            serving = asyncio.create_task(server.serve(sockets=[sock]))
-            while not server.started and not serving.done():
-                await asyncio.sleep(0.01)
-            ready.set()
-            await serving
-
-        asyncio.run(main())
-        ready.set()
-
-    thread = threading.Thread(target=run, name=f"alpaca-stub-{port}", daemon=True)
-    thread.start()
-    if not ready.wait(STARTUP_WAIT_SECONDS) or not server.started:
-        server.should_exit = True
-        raise ConfigError(f"the Alpaca stub did not start on 127.0.0.1:{port}")
-    return RunningStub(state, server, thread, port, loops[0])
+    return RunningStub(state, serve_in_thread(uvicorn_server(build_app(state)), sock, "Alpaca stub"))

@@ -10,33 +10,35 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from optionpilot.adapters.alpaca_stub.config import FaultName
 from optionpilot.adapters.alpaca_stub.faults import Faults
-
-log = logging.getLogger(__name__)
+from optionpilot.adapters.stub_common.broadcast import Broadcast, frame
 
 
 def _frame(message: dict[str, Any]) -> bytes:
-    return json.dumps(message, separators=(",", ":")).encode()
+    return frame(message).encode()
 
 
 class StreamHub:
     def __init__(self, key_id: str, secret_key: str, faults: Faults) -> None:
         self._key_id = key_id
         self._secret = secret_key
-        self._faults = faults
-        self._listeners: set[WebSocket] = set()
-        self.sent = 0
-        self.dropped = 0
+        self._out = Broadcast(faults, binary=True)
 
     @property
     def listeners(self) -> int:
-        return len(self._listeners)
+        return self._out.listeners
+
+    @property
+    def sent(self) -> int:
+        return self._out.sent
+
+    @property
+    def dropped(self) -> int:
+        return self._out.dropped
 
     def _authorized(self, key: object, secret: object) -> bool:
         return (
@@ -82,36 +84,17 @@ class StreamHub:
                         continue
                     streams = [s for s in (data.get("streams") or []) if s == "trade_updates"]
                     if streams:
-                        self._listeners.add(ws)
+                        self._out.add(ws)
                     else:
-                        self._listeners.discard(ws)
+                        self._out.discard(ws)
                     await ws.send_bytes(_frame({"stream": "listening", "data": {"streams": streams}}))
         except WebSocketDisconnect:
             return
         finally:
-            self._listeners.discard(ws)
+            self._out.discard(ws)
 
     async def publish(self, message: dict[str, Any]) -> None:
-        if not self._listeners:
-            return
-        if self._faults.fires(FaultName.DROP_STREAM):
-            self.dropped += 1
-            await self.close_all()
-            return
-        copies = 2 if self._faults.fires(FaultName.DUPLICATE_UPDATES) else 1
-        frame = _frame(message)
-        for ws in list(self._listeners):
-            try:
-                for _ in range(copies):
-                    await ws.send_bytes(frame)
-                    self.sent += 1
-            except (WebSocketDisconnect, RuntimeError, OSError):
-                self._listeners.discard(ws)
+        await self._out.publish(message)
 
     async def close_all(self) -> None:
-        for ws in list(self._listeners):
-            self._listeners.discard(ws)
-            try:
-                await ws.close(code=1011)
-            except (RuntimeError, OSError):
-                log.debug("stream connection already closed")
+        await self._out.close_all()

@@ -124,9 +124,12 @@ class ChainCache:
             strike_price_lte=None if band is None else band[1],
         )
         raw = self._requests.call(EP_CHAIN, lambda: self._options.get_option_chain(request))
-        now = self._clock.now() + timedelta(seconds=self._rules.clock_skew_s)
+        now = self._clock.now()
+        latest = now + timedelta(seconds=self._rules.clock_skew_s)
         interest = self._contracts(symbol, today, window)
-        parsed = parse_chain(self._underlyings[symbol], raw, now=now, spot=spot, open_interest=interest)
+        parsed = parse_chain(
+            self._underlyings[symbol], raw, now=now, spot=spot, open_interest=interest, latest=latest
+        )
         if parsed.skipped:
             self._skipped.update({f"chain: {k}": v for k, v in parsed.skipped.items()})
             counts = ", ".join(f"{k}: {v}" for k, v in parsed.skipped.most_common())

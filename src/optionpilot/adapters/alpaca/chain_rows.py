@@ -95,8 +95,12 @@ def parse_chain(
     now: datetime,
     spot: float,
     open_interest: Mapping[str, int],
+    latest: datetime | None = None,
 ) -> ParsedChain:
-    """Every trustworthy row of a snapshots answer, ordered by expiry, right (calls first) and strike."""
+    """Every trustworthy row of a snapshots answer, ordered by expiry, right (calls first) and strike.
+
+    `latest`: the last quote time that is still the present (default `now`): a live clock kept between
+    reads of the broker's trails it a little, and a quote stamped in that gap is not from the future."""
     skipped: Counter[str] = Counter()
     first: str | None = None
     cols = _Columns([], [], [], [], [], [], [], [], [], [], {g: [] for g in GREEKS})
@@ -106,7 +110,7 @@ def parse_chain(
     keys: list[str] = []
     for symbol, doc in rows.items():
         try:
-            reason = _row(underlying, str(symbol), doc, now, cols)
+            reason = _row(underlying, str(symbol), doc, latest or now, cols)
         except _Bad as exc:
             reason = f"malformed: {exc}"
             if first is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from optionpilot.core.clock import monotonic_seconds
@@ -103,12 +104,25 @@ def retry_after_seconds(response: requests.Response) -> float:
         return DEFAULT_PAUSE_SECONDS
 
 
+class _DroppedConnectionRetry(Retry):
+    """Retries a dropped connection only, never a read that timed out: a silent server is an error to
+    report at once, not to wait for twice."""
+
+    def increment(  # type: ignore[override]
+        self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any
+    ) -> Retry:
+        error = kwargs.get("error")
+        if isinstance(error, ReadTimeoutError):
+            raise error
+        return super().increment(method, url, *args, **kwargs)
+
+
 class BudgetedAdapter(HTTPAdapter):
     def __init__(self, budget: RequestBudget, timeout_s: float) -> None:
         # A read is tried again once when the connection dropped (a kept-alive connection the server had
         # just closed): safe for GETs. Writes never: a POST repeated here could place an order twice.
         super().__init__(
-            max_retries=Retry(
+            max_retries=_DroppedConnectionRetry(
                 total=1, connect=1, read=1, status=0, other=0, allowed_methods=frozenset({"GET"}),
                 raise_on_status=False,
             )

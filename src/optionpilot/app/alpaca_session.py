@@ -62,6 +62,8 @@ def connect_alpaca(
         clock_skew_s=2.0 * clock.rate,
     )
     broker = AlpacaBroker(AccountId(name), settings, budget, clock)
+    # The stream, and the activities' cursor: what happened before this process is reconciliation's.
+    broker.start()
 
     def close() -> None:
         broker.close()

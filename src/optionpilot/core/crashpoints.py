@@ -17,7 +17,7 @@ POINTS = (
     "order.stored",  # the order is stored as sent, the broker has not been asked
     "order.sent",  # the broker accepted it, we have not stored its answer
     "fill.applied",  # a fill is applied in memory, not stored
-    "tick.stored",  # a tick's records are written
+    "tick.stored",  # a tick is over, its records written
     "reconciled",  # the start's reconciliation ran, nothing traded yet
 )
 

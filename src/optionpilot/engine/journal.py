@@ -56,5 +56,5 @@ class Journal:
         if not self.current.is_empty():
             self._recorder.record(self.current)
             self.ticks_recorded += 1
-            crash_point("tick.stored")
+        crash_point("tick.stored")
         self.current = TickRecords(ts=self.current.ts)

@@ -27,26 +27,27 @@ from optionpilot.core.ids import AccountId
 from .conftest import KEY, SECRET, SYMBOLS, StubFactory, alpaca_env
 from .processes import Outcome, Runner
 
-# Every point several times, at different arrivals: 32 runs, each ending in a kill. The stub starts 25
-# minutes after the open, so the multi-leg scan (minute 30) brings orders and fills within the first runs.
+# Every point several times, at different arrivals: 32 runs, each ending in a kill. The stub starts 28
+# minutes after the open: the multi-leg scan (minute 30) of each new process plans entries for what it does
+# not hold yet, so the first runs bring orders and fills to be killed at.
 PLAN = [
-    ("reconciled", 1), ("reconciled", 1), ("tick.stored", 1), ("tick.stored", 2),
-    ("order.stored", 1), ("order.sent", 1), ("fill.applied", 1), ("order.stored", 1),
-    ("order.sent", 1), ("fill.applied", 2), ("reconciled", 1), ("fill.applied", 1),
-    ("tick.stored", 3), ("order.stored", 2), ("order.sent", 2), ("fill.applied", 3),
+    ("reconciled", 1), ("order.stored", 1), ("order.sent", 1), ("fill.applied", 1),
+    ("order.stored", 1), ("order.sent", 1), ("fill.applied", 2), ("tick.stored", 1),
+    ("order.stored", 2), ("order.sent", 2), ("fill.applied", 1), ("reconciled", 1),
+    ("tick.stored", 3), ("order.stored", 1), ("fill.applied", 3), ("order.sent", 1),
     ("tick.stored", 5), ("reconciled", 1), ("order.stored", 1), ("order.sent", 1),
     ("fill.applied", 1), ("tick.stored", 8), ("fill.applied", 2), ("order.stored", 1),
     ("order.sent", 1), ("reconciled", 1), ("tick.stored", 2), ("fill.applied", 1),
     ("tick.stored", 13), ("order.stored", 1), ("order.sent", 1), ("tick.stored", 1),
 ]  # fmt: skip
-RUN_TIMEOUT_S = 10.0  # a run that has not reached its point by then is killed where it is
+RUN_TIMEOUT_S = 6.0  # a run that has not reached its point by then is killed where it is
 FINAL_TIMEOUT_S = 90.0
 
 
 def test_kills_at_every_lifecycle_point_leave_no_duplicate_order_and_no_lost_fill(
     alpaca_stub: StubFactory, tmp_path: Path
 ) -> None:
-    stub = alpaca_stub(speed=60.0, seconds_before_open=-25 * 60)
+    stub = alpaca_stub(speed=60.0, seconds_before_open=-28 * 60)
     db_file = tmp_path / "live.sqlite"
     argv = [
         "run", "--broker", "alpaca", "--paper", "--db", f"sqlite:///{db_file}",

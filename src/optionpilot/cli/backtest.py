@@ -20,6 +20,7 @@ from rich.table import Table
 from optionpilot.adapters.sim.scenarios import SCENARIOS
 from optionpilot.app.backtest import build_backtest
 from optionpilot.app.config import OptionPilotConfig
+from optionpilot.app.periods import Period, check, parse_day, simulator_period
 from optionpilot.app.replay import replay_source
 from optionpilot.app.report_data import report_data
 from optionpilot.app.settings import load_model
@@ -88,6 +89,11 @@ def backtest(
             "--data", help="Replay real data: a store made by `data import`, or raw files to import first"
         ),
     ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="First day (YYYY-MM-DD); sessions come from the exchange calendar"),
+    ] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last day (YYYY-MM-DD), inclusive")] = None,
     scenario: Annotated[
         str | None,
         typer.Option(
@@ -102,7 +108,13 @@ def backtest(
     with one_line_errors():
         if scenario is not None and data is not None:
             fail("--scenario transforms the simulator; it cannot apply to --data")
-        overrides = _overrides(days, scenario, seed, db, out)
+        period = Period(
+            parse_day(start, "--start") if start is not None else None,
+            parse_day(end, "--end") if end is not None else None,
+            days,
+        )
+        check(period)
+        overrides = _overrides(None if period.given else days, scenario, seed, db, out)
         if news is not None:
             overrides.setdefault("run", {})["news"] = str(news)
         cfg = load_model(OptionPilotConfig, config, overrides=overrides)
@@ -114,7 +126,9 @@ def backtest(
         prepare_sqlite_folder(cfg.run.db)
         source = None
         if data is not None:
-            source, cfg = replay_source(data, cfg, symbols, console)
+            source, cfg = replay_source(data, cfg, symbols, console, period)
+        else:
+            cfg = simulator_period(cfg, period)
         flows = _FLOWS.get(flow)
         if flows is None:
             fail(f"--flow {flow!r}: choose both, main or multileg")

@@ -23,10 +23,12 @@ from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.periods import Period, check, parse_day, simulator_period
 from optionpilot.app.replay import replay_source
 from optionpilot.app.report_data import report_data
+from optionpilot.app.run_records import record_figures
 from optionpilot.app.settings import load_model
 from optionpilot.cli.console import make_console
 from optionpilot.cli.database_url import prepare_sqlite_folder
 from optionpilot.cli.errors import fail, one_line_errors
+from optionpilot.cli.out_dir import check_writable
 from optionpilot.engine.pipeline import FLOWS, MAIN_ONLY, Flow
 from optionpilot.engine.ticker import Tick
 from optionpilot.persistence.recorder import SqlRecorder
@@ -123,6 +125,7 @@ def backtest(
             if not wanted:
                 fail("--symbols names no symbol")
             cfg = cfg.model_copy(update={"market": cfg.market.only(wanted)})
+        check_writable(Path(cfg.run.out))
         prepare_sqlite_folder(cfg.run.db)
         source = None
         if data is not None:
@@ -160,6 +163,7 @@ def backtest(
                 bt.notifier.close()  # what is queued for the webhook gets its bounded chance
         elapsed = time.perf_counter() - started
         report_input = report_data(cfg, bt.run_id)
+        record_figures(cfg.run.db, bt.run_id, report_input)  # for `runs list` and `runs compare`
         path = write_report(report_input, Path(cfg.run.out), cfg.report)
     _print_summary(data_rows=summary_rows(report_input, cfg.report))
     if report_input.scenario:

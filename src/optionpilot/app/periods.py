@@ -62,9 +62,12 @@ def _pick(sessions: list[Session], period: Period) -> list[Session]:
 def simulator_period(config: OptionPilotConfig, period: Period) -> OptionPilotConfig:
     """`config` with `market.end` and `market.sessions` set to the exchange sessions of `period`."""
     check(period)
-    if not period.given:
-        return config
     m = config.market
+    if not period.given:
+        if period.days is None or period.days == m.sessions:
+            return config
+        market = type(m).model_validate({**m.model_dump(), "sessions": period.days})
+        return config.model_copy(update={"market": market})
     cal = calendar_for(m.market)
     code = MARKETS[m.market].calendar_code
     first, last = cal.first_day, cal.last_day

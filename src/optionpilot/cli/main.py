@@ -16,6 +16,7 @@ from optionpilot.cli.runs import app as runs_app
 from optionpilot.cli.sentiment import app as sentiment_app
 from optionpilot.cli.strategies import app as strategies_app
 from optionpilot.cli.stub_broker import app as stub_broker_app
+from optionpilot.cli.sweep import sweep
 from optionpilot.core.secrets import mask_log_records
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.command("status")(status)
 app.command("kill")(kill)
 app.command("resume")(resume)
 app.command("close")(close)
+app.command("sweep")(sweep)
 
 
 @app.callback()

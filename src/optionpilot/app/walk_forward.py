@@ -145,11 +145,11 @@ class WalkForwardReport:
                 f" -> test {f['test'][0]}..{f['test'][1]}"
                 f"  {f['params']}  in {_pct(ins.get('total_return'))}  out {_pct(oos.get('total_return'))}"
             )
-        for name in ("in", "out"):
+        for name, label in (("in", "in-sample"), ("out", "out-of-sample")):
             s = self.stitched(name)
             sharpe = "-" if s["mean_sharpe"] is None else f"{s['mean_sharpe']:.2f}"
             out.append(
-                f"{name + '-sample':>14}: return {_pct(s['total_return'])}, worst drawdown "
+                f"{label:>14}: return {_pct(s['total_return'])}, worst drawdown "
                 f"{s['worst_max_drawdown']:.2%}, mean Sharpe {sharpe}, {s['trades']} trades"
             )
         out.extend(f"failed: {o.run_id} {o.params}: {o.error}" for o in self.failed)

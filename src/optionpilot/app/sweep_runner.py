@@ -10,6 +10,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -62,20 +63,38 @@ def quiet_worker() -> None:
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
 
 
+class Workers:
+    """An executor and how many tasks to keep in it. A local process pool is renewed after a worker dies
+    (a broken pool takes no more work); Dask replaces its workers itself."""
+
+    def __init__(self, executor: Executor, capacity: int, make: Callable[[], Executor] | None = None) -> None:
+        self.executor = executor
+        self.capacity = capacity
+        self._make = make
+
+    def renew(self) -> None:
+        if self._make is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = self._make()
+
+
 @contextmanager
-def local_executor(workers: int) -> Iterator[Executor]:
-    # spawn: a fresh interpreter per worker; forking a driver whose progress bar runs a thread is unsafe.
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=quiet_worker
-    )
+def local_executor(workers: int) -> Iterator[Workers]:
+    def make() -> Executor:
+        # spawn: a fresh interpreter per worker; forking a driver whose progress bar runs a thread is unsafe.
+        return ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=quiet_worker
+        )
+
+    pool = Workers(make(), workers, make)
     try:
         yield pool
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.executor.shutdown(wait=True, cancel_futures=True)
 
 
 @contextmanager
-def dask_executor(address: str, timeout_s: float = 10.0) -> Iterator[Executor]:
+def dask_executor(address: str, timeout_s: float = 10.0) -> Iterator[Workers]:
     """Dask's `concurrent.futures` executor on the scheduler at `address` (the [research] extra)."""
     try:
         from distributed import Client
@@ -86,7 +105,9 @@ def dask_executor(address: str, timeout_s: float = 10.0) -> Iterator[Executor]:
     except OSError as exc:
         raise ConfigError(f"--cluster {address}: no Dask scheduler answers ({exc})") from None
     try:
-        yield client.get_executor(pure=False)  # type: ignore[no-untyped-call]
+        executor = client.get_executor(pure=False)  # type: ignore[no-untyped-call]
+        # Keep every task queued at the scheduler, which spreads them over its workers as they free up.
+        yield Workers(executor, 10_000)
     finally:
         client.close()  # type: ignore[no-untyped-call]
 
@@ -157,16 +178,17 @@ class SweepDriver:
     def execute(
         self,
         tasks: list[SweepTask],
-        executor: Executor,
-        capacity: int,
+        workers: Workers,
         on_done: Callable[[Outcome], None] | None = None,
+        work: Callable[[SweepTask], TaskResult] = run_task,
     ) -> list[Outcome]:
-        """Run `tasks`, at most `capacity` at a time; a task whose worker fails is retried once under a new
-        run id. Ctrl-C cancels what has not started and raises SweepInterrupted."""
+        """Run `tasks`, at most `workers.capacity` at a time; a task whose worker fails is retried once under
+        a new run id. Ctrl-C cancels what has not started and raises SweepInterrupted."""
         pending = deque(tasks)
         tries: dict[int, int] = {}
         running: dict[Future[TaskResult], SweepTask] = {}
         outcomes: list[Outcome] = []
+        broken = False
 
         def finish(outcome: Outcome) -> None:
             outcomes.append(outcome)
@@ -175,16 +197,18 @@ class SweepDriver:
 
         try:
             while pending or running:
-                while pending and len(running) < capacity:
+                while pending and len(running) < workers.capacity:
                     task = pending.popleft()
                     tries[task.index] = tries.get(task.index, 0) + 1
-                    running[executor.submit(run_task, task)] = task
+                    running[workers.executor.submit(work, task)] = task
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for future in finished:
                     task = running.pop(future)
                     try:
                         result = future.result()
                     except Exception as exc:  # a worker that died, or a crash inside the backtest
+                        if isinstance(exc, BrokenProcessPool) and not broken:
+                            broken = True
                         reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                         if tries[task.index] < 2:
                             pending.append(replace(task, run_id=self._fresh_id(self.base_id(task))))
@@ -192,6 +216,10 @@ class SweepDriver:
                             finish(Outcome(task, "failed", task.run_id, {}, f"failed twice: {reason}"))
                         continue
                     finish(self._record(task, result))
+                if broken and not running:
+                    # Every task the dead pool held has failed by now and is queued again (or reported).
+                    workers.renew()
+                    broken = False
         except KeyboardInterrupt:
             for future in running:
                 future.cancel()

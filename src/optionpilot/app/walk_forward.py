@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.periods import Period, session_picker, simulator_period
 from optionpilot.app.settings import load_model
 from optionpilot.app.sweep_rank import Ranked, rank
-from optionpilot.app.sweep_runner import Outcome, SweepDriver, Window
+from optionpilot.app.sweep_runner import Outcome, SweepDriver, Window, Workers
 from optionpilot.core.calendars import Session, calendar_for
 from optionpilot.core.errors import ConfigError
 
@@ -163,15 +162,14 @@ def _pct(x: Any) -> str:
 def run_walk_forward(
     driver: SweepDriver,
     windows: str,
-    executor: Executor,
-    capacity: int,
+    workers: Workers,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> WalkForwardReport:
     train, test = parse_windows(windows)
     folds = folds_of(spec_sessions(driver), train, test)
     spec = driver.loaded.spec
     tasks, resumed = driver.plan([f.train for f in folds])
-    trained = [*resumed, *driver.execute(tasks, executor, capacity, on_done)]
+    trained = [*resumed, *driver.execute(tasks, workers, on_done)]
     failed = [o for o in trained if o.status == "failed"]
     chosen: list[Fold] = []
     for f in folds:
@@ -183,7 +181,7 @@ def run_walk_forward(
             t, r = driver.plan([f.test], [f.chosen.params])
             test_tasks += t
             test_outcomes += r
-    test_outcomes += driver.execute(test_tasks, executor, capacity, on_done)
+    test_outcomes += driver.execute(test_tasks, workers, on_done)
     by_fold = {o.task.fold: o for o in test_outcomes}
     failed += [o for o in test_outcomes if o.status == "failed"]
     done = [Fold(f.index, f.train, f.test, f.chosen, by_fold.get(f.index)) for f in chosen]

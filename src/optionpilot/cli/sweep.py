@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,7 +18,14 @@ from rich.table import Table
 from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.settings import load_model
 from optionpilot.app.sweep_rank import Ranked, rank
-from optionpilot.app.sweep_runner import Outcome, SweepDriver, Window, dask_executor, local_executor
+from optionpilot.app.sweep_runner import (
+    Outcome,
+    SweepDriver,
+    Window,
+    Workers,
+    dask_executor,
+    local_executor,
+)
 from optionpilot.app.sweep_spec import LoadedSpec, load_spec
 from optionpilot.app.sweep_task import SweepTask, config_for
 from optionpilot.app.walk_forward import run_walk_forward
@@ -95,14 +101,14 @@ def sweep(
         driver = SweepDriver(loaded, url, str(out_dir), LiveClock())
         try:
             n = workers or os.cpu_count() or 1
-            with _executor(cluster, n) as (executor, capacity):
+            with _executor(cluster, n) as pool:
                 if walk_forward is not None:
-                    report = run_walk_forward(driver, walk_forward, executor, capacity, _progress_hook())
+                    report = run_walk_forward(driver, walk_forward, pool, _progress_hook())
                     _done(report.lines(), report.as_json(), as_json)
                     return
                 tasks, resumed = driver.plan([Window(loaded.spec.start, loaded.spec.end, loaded.spec.days)])
                 with _progress(len(tasks), len(resumed)) as advance:
-                    outcomes = driver.execute(tasks, executor, capacity, advance)
+                    outcomes = driver.execute(tasks, pool, advance)
         finally:
             driver.close()
         ranked = rank([*resumed, *outcomes], loaded.spec)
@@ -138,13 +144,13 @@ def _check_sets(loaded: LoadedSpec, url: str, out: str) -> None:
 
 
 @contextmanager
-def _executor(cluster: str | None, workers: int) -> Iterator[tuple[Executor, int]]:
+def _executor(cluster: str | None, workers: int) -> Iterator[Workers]:
     if cluster is None:
         with local_executor(workers) as pool:
-            yield pool, workers
+            yield pool
         return
-    with dask_executor(cluster if "://" in cluster else f"tcp://{cluster}") as ex:
-        yield ex, 10_000  # the scheduler spreads them over its workers
+    with dask_executor(cluster if "://" in cluster else f"tcp://{cluster}") as remote:
+        yield remote
 
 
 @contextmanager

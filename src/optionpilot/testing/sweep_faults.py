@@ -4,6 +4,7 @@ and then reports it. Picklable top-level functions (the local pool spawns fresh 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from optionpilot.app.sweep_task import SweepTask, TaskResult, run_task
@@ -20,8 +21,4 @@ def die_or_run(task: SweepTask) -> TaskResult:
         marker.write_text(task.run_id)
         os._exit(17)  # as a killed worker: no exception, no cleanup
     clean = {k: v for k, v in task.params.items() if k != FAULT_KEY}
-    return run_task(SweepTask(**{**_fields(task), "params": clean}))
-
-
-def _fields(task: SweepTask) -> dict[str, object]:
-    return {name: getattr(task, name) for name in SweepTask.__dataclass_fields__}
+    return run_task(replace(task, params=clean))

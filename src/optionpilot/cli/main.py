@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import typer
+from rich.markup import escape
+
+# Typer carries its own copy of Click; its errors are these classes, not the `click` package's.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from optionpilot.cli.backtest import backtest
 from optionpilot.cli.chain import app as chain_app
 from optionpilot.cli.config_cmd import app as config_app
 from optionpilot.cli.data import app as data_app
+from optionpilot.cli.errors import err
 from optionpilot.cli.iv import iv_app
 from optionpilot.cli.operate import close, kill, resume, run, status
 from optionpilot.cli.runs import app as runs_app
@@ -54,4 +60,17 @@ app.add_typer(
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app()
+    try:
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        path = exc.ctx.command_path.split()[1:] if exc.ctx is not None else []
+        app([*path, "--help"])  # the help page, as Click would show it; it exits
+        code = 0
+    except ClickException as exc:
+        # Click would draw a box of several lines: one line, and where to look. Usage errors exit 2.
+        where = exc.ctx.command_path if isinstance(exc, UsageError) and exc.ctx is not None else "optionpilot"
+        err.print(f"[bold red]error:[/] {escape(exc.format_message())} (see `{where} --help`)", markup=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

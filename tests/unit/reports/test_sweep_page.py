@@ -1,4 +1,4 @@
-"""The sweep page: a heat map for two parameters (best green, worst red, missing grey) and the ranked table."""
+"""The sweep page: a heat map of two parameters (best green, worst red, missing grey), the ranked table."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def test_two_parameters_get_a_heat_map() -> None:
 
 
 def test_one_parameter_has_only_the_table(tmp_path: Path) -> None:
-    rows = [SweepRow(1, {"pt": "0.4"}, "run-0", 0.1, {}), SweepRow(None, {"pt": "<b>"}, "run-1", None, {}, "bad")]
+    rows = [SweepRow(1, {"pt": "0.4"}, "run-0", 0.1, {})]
+    rows.append(SweepRow(None, {"pt": "<b>"}, "run-1", None, {}, "bad"))
     path = write_sweep_page("sw-2", "sharpe", rows, tmp_path / "out")
     page = path.read_text()
     assert path.name == "sw-2.html" and 'class="heat"' not in page

@@ -11,6 +11,7 @@ from optionpilot.adapters.files.store import DataStore
 from optionpilot.app.backtest import MarketSource
 from optionpilot.app.config import OptionPilotConfig, default_accounts
 from optionpilot.app.data_import import import_paths
+from optionpilot.app.periods import Period, session_picker
 from optionpilot.core.errors import ConfigError
 
 
@@ -36,11 +37,16 @@ def ensure_store(data: Path, out: Path, console: Console | None = None) -> Path:
 
 
 def replay_source(
-    data: Path, config: OptionPilotConfig, symbols: str | None, console: Console | None = None
+    data: Path,
+    config: OptionPilotConfig,
+    symbols: str | None,
+    console: Console | None = None,
+    period: Period | None = None,
 ) -> tuple[MarketSource, OptionPilotConfig]:
     store = ensure_store(data, Path(config.run.out), console)
     wanted = [s.strip().upper() for s in symbols.split(",") if s.strip()] if symbols else None
-    spec = open_store_for_backtest(store, wanted)
+    pick = session_picker(period) if period is not None else None
+    spec = open_store_for_backtest(store, wanted, pick=pick, period=period.text() if period else "")
     source = MarketSource(
         spec.market, spec.sessions, spec.open, spec.step_minutes, spec.label, end_of_day=not spec.intraday
     )

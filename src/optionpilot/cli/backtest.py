@@ -20,12 +20,15 @@ from rich.table import Table
 from optionpilot.adapters.sim.scenarios import SCENARIOS
 from optionpilot.app.backtest import build_backtest
 from optionpilot.app.config import OptionPilotConfig
+from optionpilot.app.periods import Period, check, parse_day, simulator_period
 from optionpilot.app.replay import replay_source
 from optionpilot.app.report_data import report_data
+from optionpilot.app.run_records import record_figures
 from optionpilot.app.settings import load_model
 from optionpilot.cli.console import make_console
 from optionpilot.cli.database_url import prepare_sqlite_folder
 from optionpilot.cli.errors import fail, one_line_errors
+from optionpilot.cli.out_dir import check_writable
 from optionpilot.engine.pipeline import FLOWS, MAIN_ONLY, Flow
 from optionpilot.engine.ticker import Tick
 from optionpilot.persistence.recorder import SqlRecorder
@@ -88,6 +91,11 @@ def backtest(
             "--data", help="Replay real data: a store made by `data import`, or raw files to import first"
         ),
     ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="First day (YYYY-MM-DD); sessions come from the exchange calendar"),
+    ] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last day (YYYY-MM-DD), inclusive")] = None,
     scenario: Annotated[
         str | None,
         typer.Option(
@@ -102,7 +110,13 @@ def backtest(
     with one_line_errors():
         if scenario is not None and data is not None:
             fail("--scenario transforms the simulator; it cannot apply to --data")
-        overrides = _overrides(days, scenario, seed, db, out)
+        period = Period(
+            parse_day(start, "--start") if start is not None else None,
+            parse_day(end, "--end") if end is not None else None,
+            days,
+        )
+        check(period)
+        overrides = _overrides(None if period.given else days, scenario, seed, db, out)
         if news is not None:
             overrides.setdefault("run", {})["news"] = str(news)
         cfg = load_model(OptionPilotConfig, config, overrides=overrides)
@@ -111,10 +125,13 @@ def backtest(
             if not wanted:
                 fail("--symbols names no symbol")
             cfg = cfg.model_copy(update={"market": cfg.market.only(wanted)})
+        check_writable(Path(cfg.run.out))
         prepare_sqlite_folder(cfg.run.db)
         source = None
         if data is not None:
-            source, cfg = replay_source(data, cfg, symbols, console)
+            source, cfg = replay_source(data, cfg, symbols, console, period)
+        else:
+            cfg = simulator_period(cfg, period)
         flows = _FLOWS.get(flow)
         if flows is None:
             fail(f"--flow {flow!r}: choose both, main or multileg")
@@ -146,6 +163,7 @@ def backtest(
                 bt.notifier.close()  # what is queued for the webhook gets its bounded chance
         elapsed = time.perf_counter() - started
         report_input = report_data(cfg, bt.run_id)
+        record_figures(cfg.run.db, bt.run_id, report_input)  # for `runs list` and `runs compare`
         path = write_report(report_input, Path(cfg.run.out), cfg.report)
     _print_summary(data_rows=summary_rows(report_input, cfg.report))
     if report_input.scenario:

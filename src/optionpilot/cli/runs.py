@@ -1,93 +1,118 @@
 """`optionpilot runs list | show RUN_ID`: the stored runs, and one run through the database's analytical views
-(performance by strategy, the daily summary, the option legs still open) per account."""
+(performance by strategy, the daily summary, the option legs still open) per account. `compare` and
+`report` live in `cli.runs_compare`."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
 from optionpilot.app.config import OptionPilotConfig
-from optionpilot.app.settings import load_model
+from optionpilot.app.run_records import figures_for, flow_of, period_of, run_config
 from optionpilot.cli.console import make_console
 from optionpilot.cli.errors import fail, one_line_errors
+from optionpilot.cli.runs_access import ConfigOpt, DbOpt, JsonOpt, config_at, models_at, num, table, when
+from optionpilot.cli.runs_compare import compare, report
 from optionpilot.core.calendars import MARKETS
+from optionpilot.core.errors import ConfigError
 from optionpilot.persistence.database import mask_url
 from optionpilot.persistence.read_models import ReadModels, RunRow
+from optionpilot.persistence.research_store import ResearchStore
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Stored runs: list them, show one.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Stored runs: list, show, compare, report again."
+)
+app.command("compare")(compare)
+app.command("report")(report)
 console = make_console()
-
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML configuration file")]
-DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL (default: the configured one)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="The same as JSON, for scripts")]
-
-_SQLITE = "sqlite:///"
-
-
-def _config(path: Path | None, db: str | None) -> OptionPilotConfig:
-    over: dict[str, Any] = {"run": {"db": db}} if db is not None else {}
-    return load_model(OptionPilotConfig, path, overrides=over)
-
-
-@contextmanager
-def _models(url: str) -> Iterator[ReadModels]:
-    """The read models of an existing database; a missing file or a failing query is one clear line."""
-    if url.startswith(_SQLITE) and url != "sqlite:///:memory:" and not Path(url[len(_SQLITE) :]).exists():
-        fail(f"no database at {url[len(_SQLITE) :]}: run a backtest first, or give --db")
-    models = ReadModels.from_url(url)
-    try:
-        yield models
-    except SQLAlchemyError as exc:
-        text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        fail(f"cannot read runs from {mask_url(url)}: {text[0] if text else type(exc).__name__}")
-    finally:
-        models.engine.dispose()
-
-
-def _when(t: datetime | None) -> str:
-    return "-" if t is None else t.isoformat(timespec="seconds")
-
-
-def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]], right: int = 1) -> Table:
-    """Columns from index `right` on are numbers, right-aligned."""
-    table = Table(title=title)
-    for i, col in enumerate(columns):
-        table.add_column(col, justify="right" if i >= right else "left")
-    for cells in rows:
-        table.add_row(*cells)
-    return table
-
-
-def _num(x: float | None, fmt: str = "{:,.2f}") -> str:
-    return "-" if x is None else fmt.format(x)
 
 
 @app.command("list")
-def list_runs(db: DbOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
-    """Every run in the database, oldest first."""
+def list_runs(
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    sweep: Annotated[str | None, typer.Option("--sweep", help="Only the runs of this sweep")] = None,
+) -> None:
+    """Every run in the database, oldest first: status, flow, period, accounts and headline figures."""
     with one_line_errors():
-        url = _config(config, db).run.db
-        with _models(url) as models:
+        url = config_at(config, db).run.db
+        with models_at(url) as models:
             runs = models.runs()
+            if sweep is not None:
+                members = {r.run_id for r in ResearchStore(models.engine).sweep_runs(sweep)}
+                runs = [r for r in runs if r.run_id in members]
+            listed = [_listing(models, r, url) for r in runs]
     if as_json:
-        keep = ("run_id", "mode", "status", "seed", "started_at", "ended_at", "error")
-        typer.echo(json.dumps([{k: asdict(r)[k] for k in keep} for r in runs], indent=2, default=str))
+        typer.echo(json.dumps(listed, indent=2, default=str))
         return
-    if not runs:
+    if not listed:
         console.print(f"no runs in {mask_url(url)}")
         return
-    rows = [(r.run_id, r.mode, r.status, _when(r.started_at), _when(r.ended_at)) for r in runs]
-    console.print(_table(f"runs in {mask_url(url)}", ("run", "mode", "status", "started", "ended"), rows, 5))
+    rows = [
+        (
+            x["run_id"], _minute(x["started_at"]), x["status"], x["flow"], x["period"],
+            ", ".join(a["name"] for a in x["accounts"]),
+            " / ".join(_pct(a.get("total_return")) for a in x["accounts"]),
+            " / ".join(num(a.get("sharpe")) for a in x["accounts"]),
+            " / ".join(_pct(a.get("max_drawdown"), "{:.1%}") for a in x["accounts"]),
+            str(sum(int(a.get("trades") or 0) for a in x["accounts"])),
+        )
+        for x in listed
+    ]  # fmt: skip
+    columns = (
+        "run",
+        "started",
+        "status",
+        "flow",
+        "period",
+        "accounts",
+        "return",
+        "Sharpe",
+        "max DD",
+        "trades",
+    )
+    console.print(table(f"runs in {mask_url(url)}", columns, rows, 6))
+
+
+def _pct(x: float | None, fmt: str = "{:+.2%}") -> str:
+    return "-" if x is None else fmt.format(x)
+
+
+def _minute(t: datetime) -> str:
+    return f"{t:%Y-%m-%d %H:%M}"
+
+
+def _listing(models: ReadModels, run: RunRow, url: str) -> dict[str, Any]:
+    """One run for `runs list`: its figures per account (stored, or computed from its records)."""
+    try:
+        cfg: OptionPilotConfig | None = run_config(run, url)
+    except ConfigError:
+        cfg = None
+    figures: dict[str, dict[str, Any]] = {}
+    if cfg is not None and run.status != "running":
+        figures = figures_for(models, run, url)
+    accounts = [
+        {"account_id": a.account_id, "name": a.name, **figures.get(a.account_id, {})}
+        for a in models.accounts(run.run_id)
+    ]
+    return {
+        "run_id": run.run_id,
+        "mode": run.mode,
+        "status": run.status,
+        "seed": run.seed,
+        "started_at": run.started_at,
+        "ended_at": run.ended_at,
+        "error": run.error,
+        "flow": flow_of(run),
+        "period": period_of(run, cfg),
+        "accounts": accounts,
+    }
 
 
 @app.command("show")
@@ -99,9 +124,9 @@ def show(
 ) -> None:
     """One run: its accounts, performance by strategy, the daily summary and the option legs still open."""
     with one_line_errors():
-        cfg = _config(config, db)
+        cfg = config_at(config, db)
         url = cfg.run.db
-        with _models(url) as models:
+        with models_at(url) as models:
             run = next((r for r in models.runs() if r.run_id == run_id), None)
             if run is None:
                 fail(f"run {run_id} is not in {mask_url(url)}; `optionpilot runs list` shows the runs")
@@ -142,8 +167,8 @@ def _payload(models: ReadModels, cfg: OptionPilotConfig, run: RunRow) -> dict[st
 def _print(payload: dict[str, Any]) -> None:
     run = payload["run"]
     console.print(
-        f"run [bold]{run['run_id']}[/] ({run['mode']}, {run['status']}) from {_when(run['started_at'])} "
-        f"to {_when(run['ended_at'])}" + (f": {run['error']}" if run["error"] else "")
+        f"run [bold]{run['run_id']}[/] ({run['mode']}, {run['status']}) from {when(run['started_at'])} "
+        f"to {when(run['ended_at'])}" + (f": {run['error']}" if run["error"] else "")
     )
     for a in payload["accounts"]:
         cur = a["currency"]
@@ -152,7 +177,7 @@ def _print(payload: dict[str, Any]) -> None:
             f"\n[bold]{a['name']}[/] ({a['account_id']}): {a['starting_cash']:,.2f} -> {final} {cur}"
         )
         console.print(
-            _table(
+            table(
                 "performance by strategy",
                 ("strategy", "trades", "wins", "losses", "win rate", "net P&L", "avg", "best", "worst"),
                 [
@@ -164,7 +189,7 @@ def _print(payload: dict[str, Any]) -> None:
             )
         )  # fmt: skip
         console.print(
-            _table(
+            table(
                 "daily summary",
                 ("day", "opened", "closed", "wins", "losses", "net P&L", "fees", "fills", "rejections"),
                 [
@@ -176,14 +201,14 @@ def _print(payload: dict[str, Any]) -> None:
             )
         )  # fmt: skip
         console.print(
-            _table(
+            table(
                 "option legs open at the end",
                 ("position", "contract", "strategy", "DTE", "qty", "avg price", "entry delta", "theta/day",
                  "vega", "IV"),
                 [
                     (o["position_id"], o["instrument_key"], o["strategy_type"], str(o["days_to_expiry"]),
-                     str(o["quantity"]), str(o["avg_price"]), _num(o["entry_delta"]), _num(o["entry_theta"]),
-                     _num(o["entry_vega"]), _num(o["entry_iv"], "{:.1%}"))
+                     str(o["quantity"]), str(o["avg_price"]), num(o["entry_delta"]), num(o["entry_theta"]),
+                     num(o["entry_vega"]), num(o["entry_iv"], "{:.1%}"))
                     for o in a["open_option_legs"]
                 ],
                 right=3,

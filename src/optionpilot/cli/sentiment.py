@@ -48,19 +48,45 @@ def _confusion(console: Console, result: Evaluation) -> None:
     console.print(t)
 
 
+def user_model_path() -> Path:
+    """`$XDG_DATA_HOME/optionpilot/models/` (default ~/.local/share): a retrained model never replaces the
+    shipped one, which every install and test reads."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "optionpilot" / "models" / SHIPPED_MODEL.name
+
+
+def _inside_installed_package(path: Path) -> bool:
+    """A path in the package of an installed (not editable) copy; a source checkout may rebuild its model."""
+    package = SHIPPED_MODEL.parent.parent.parent
+    installed = any(part in ("site-packages", "dist-packages") for part in package.parts)
+    return installed and path.resolve().is_relative_to(package)
+
+
 @app.command()
 def train(
     data: Annotated[
         Path | None,
         typer.Option(help="directory with sent_train.csv and sent_valid.csv [default: ../shared/data/...]"),
     ] = None,
-    out: Annotated[Path, typer.Option(help="where to write the model (.npz)")] = SHIPPED_MODEL,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="where to write the model (.npz) [default: the user's data folder, not the package]"
+        ),
+    ] = None,
 ) -> None:
     """Train on sent_train.csv, report on sent_valid.csv and write the model file."""
     console = make_console()
     directory = data if data is not None else _default_data()
+    out = out if out is not None else user_model_path()
     with one_line_errors():
+        if _inside_installed_package(out):
+            fail(
+                f"--out {out}: inside the installed package; "
+                "write elsewhere and set strategy.sentiment.model_path"
+            )
         run = train_from_directory(directory)
+        out.parent.mkdir(parents=True, exist_ok=True)
         try:
             run.model.save(out)
         except OSError as exc:

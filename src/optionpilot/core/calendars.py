@@ -62,6 +62,15 @@ class TradingCalendar:
         # lookup costs ~0.5 ms (profiled: a fifth of the default backtest).
         self._by_day: dict[date, Session] = {}
 
+    @property
+    def first_day(self) -> date:
+        """The first session the calendar knows."""
+        return self._cal.first_session.date()  # type: ignore[no-any-return]
+
+    @property
+    def last_day(self) -> date:
+        return self._cal.last_session.date()  # type: ignore[no-any-return]
+
     def sessions(self, start: date, end: date) -> list[Session]:
         labels = self._cal.sessions_in_range(pd.Timestamp(start), pd.Timestamp(end))
         return [self._session(ts) for ts in labels]

@@ -105,7 +105,11 @@ class Runner:
             "bar_events": self.pipeline.bar_events,
             "failed_ticks": self.failed_ticks,
             "reconciliation": {r.account_id: r.summary() for r in reports},
+            "flows": sorted(self.pipeline.flows),
         }
+        sessions = getattr(self.ticker, "sessions", None)
+        if sessions:  # a backtest's window, for `runs list` (a live ticker has none)
+            summary["period"] = [sessions[0].day.isoformat(), sessions[-1].day.isoformat()]
         self.recorder.finish_run(self.info.run_id, self.clock.now(), json.dumps(summary))
         return RunResult(self.info.run_id, ticks, self.pipeline.bar_events, reports)
 

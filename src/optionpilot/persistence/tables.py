@@ -441,3 +441,39 @@ run_health = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("health_json", sa.Text, nullable=False),
 )
+
+# A parameter sweep (issue 16): its spec as given, the objective it ranks by. Its backtests are ordinary runs,
+# tied to it through `sweep_runs`.
+sweeps = sa.Table(
+    "sweeps",
+    metadata,
+    sa.Column("sweep_id", sa.String(64), primary_key=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("objective", sa.String(32), nullable=False),
+    sa.Column("spec_json", sa.Text, nullable=False),
+)
+
+# One parameter set of a sweep on one window. `param_key` (a hash of the parameters, window, seed and role)
+# is how a resumed sweep finds the backtests already done; `role` is grid, or train/test of a walk-forward
+# fold.
+sweep_runs = sa.Table(
+    "sweep_runs",
+    metadata,
+    sa.Column("sweep_id", sa.String(64), sa.ForeignKey("sweeps.sweep_id"), primary_key=True),
+    sa.Column("param_key", sa.String(64), primary_key=True),
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Column("params_json", sa.Text, nullable=False),
+    sa.Column("role", sa.String(8), nullable=False),
+    sa.Column("fold", sa.Integer),
+    sa.Index(None, "run_id"),
+)
+
+# A finished run's headline figures per account (final equity, return, Sharpe, drawdown, trades...), as JSON
+# text: `runs list` and the sweeps read them instead of recomputing every run's metrics.
+run_figures = sa.Table(
+    "run_figures",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("account_id", sa.String(64), primary_key=True),
+    sa.Column("figures_json", sa.Text, nullable=False),
+)

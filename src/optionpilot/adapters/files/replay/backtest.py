@@ -30,9 +30,16 @@ class ReplaySpec:
 
 
 def open_store_for_backtest(
-    store: Path, symbols: list[str] | None, config: ReplayConfig | None = None
+    store: Path,
+    symbols: list[str] | None,
+    config: ReplayConfig | None = None,
+    pick: Callable[[list[Session]], list[Session]] | None = None,
+    period: str = "",
 ) -> ReplaySpec:
-    """The sessions, market and step of a replay of `store` (minute data: 1 minute; daily data: a session)."""
+    """The sessions, market and step of a replay of `store` (minute data: 1 minute; daily data: a session).
+
+    `pick` chooses the sessions to replay (a period); when it leaves none, the error names `period` and
+    the sessions the store has."""
     ds = DataStore(store)
     if not (store / str(Kind.CHAINS)).is_dir():
         raise ConfigError(f"{store}: no option chains in this store (run `optionpilot data import` first)")
@@ -61,6 +68,15 @@ def open_store_for_backtest(
     sessions = [cal.session(date.fromisoformat(d)) for d in days if cal.is_session(date.fromisoformat(d))]
     if not sessions:
         raise ConfigError(f"{store}: no trading session with chains of {', '.join(chosen)}")
+    if pick is not None:
+        have = sessions
+        sessions = pick(sessions)
+        if not sessions:
+            raise ConfigError(
+                f"period {period}: {store} has {len(have)} sessions of {', '.join(chosen)}, "
+                f"from {have[0].day} to {have[-1].day}"
+            )
+        days = [s.day.isoformat() for s in sessions]
     step = 1 if intraday else max(s.minutes for s in sessions)
     cfg = config or ReplayConfig()
     replay_days = [s.day for s in sessions]

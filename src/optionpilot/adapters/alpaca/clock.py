@@ -30,8 +30,12 @@ def _ask(what: str, call: Callable[[], object]) -> object:
         return call()
     except APIError as exc:
         raise BrokerError(f"{what}: HTTP {exc.status_code}: {exc}", broker="alpaca") from None
+    except requests.ConnectionError:
+        raise BrokerError(
+            f"{what}: cannot connect (is the URL right, is it up?)", broker="alpaca", retryable=True
+        ) from None
     except requests.RequestException as exc:
-        raise BrokerError(f"{what}: {type(exc).__name__}: {exc}", broker="alpaca", retryable=True) from None
+        raise BrokerError(f"{what}: {type(exc).__name__}", broker="alpaca", retryable=True) from None
 
 
 def broker_time(client: TradingClient) -> Callable[[], datetime]:

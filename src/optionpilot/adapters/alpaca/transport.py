@@ -7,6 +7,7 @@ before each request, sets the timeout, and pauses everyone after a 429; and it t
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -142,6 +143,8 @@ class BudgetedAdapter(HTTPAdapter):
 
 def attach(client: Any, budget: RequestBudget, timeout_s: float) -> Any:
     """Route an alpaca-py REST client's requests through the budget with a timeout; no SDK retries."""
+    # urllib3 logs each retry of a dropped connection as a warning; what fails in the end is ours to say.
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     client._retry = 0
     adapter = BudgetedAdapter(budget, timeout_s)
     session: requests.Session = client._session

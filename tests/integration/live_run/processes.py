@@ -29,10 +29,22 @@ class Runner:
         self.ctx.set_forkserver_preload(PRELOAD)
         self.log = log
 
-    def run(self, argv: Sequence[str], env: Mapping[str, str], timeout_s: float) -> Outcome:
-        """Run to its end, or SIGKILL it after `timeout_s` (a kill at whatever point it had reached)."""
+    def run(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        timeout_s: float,
+        *,
+        terminate_after_s: float | None = None,
+    ) -> Outcome:
+        """Run to its end, or SIGKILL it after `timeout_s` (a kill at whatever point it had reached);
+        with `terminate_after_s`, send it SIGTERM then, as an operator or a service manager would."""
         p = self.ctx.Process(target=run_cli_child, args=(list(argv), dict(env), str(self.log)))
         p.start()
+        if terminate_after_s is not None:
+            p.join(terminate_after_s)
+            if p.is_alive():
+                os.kill(p.pid or 0, signal.SIGTERM)
         p.join(timeout_s)
         timed_out = p.is_alive()
         if timed_out:

@@ -80,6 +80,7 @@ def connect_alpaca(
         account_label=str(account.account_number),
         equity=Decimal(str(account.equity or "0")),
         request_stats=budget.stats,
+        settlements_missed=broker.settlements_missed,
         close=close,
     )
 

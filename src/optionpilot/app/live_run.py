@@ -26,6 +26,7 @@ from optionpilot.core.calendars import MARKETS, Market, Session, calendar_for
 from optionpilot.core.clock import BrokerClock, Clock, SimulatedClock
 from optionpilot.core.errors import ConfigError
 from optionpilot.core.ids import AccountId, IdMaker
+from optionpilot.domain.fills import ExpirySettlement
 from optionpilot.engine.account import AccountRuntime
 from optionpilot.engine.book import AccountBook
 from optionpilot.engine.controls.operator import OperatorControls
@@ -56,6 +57,8 @@ class BrokerSession:
     account_label: str  # the broker's account number: said loudly at the start of a live run
     equity: Decimal  # at connection: the starting cash of an account the engine has not traded yet
     request_stats: Callable[[], Mapping[str, float]] = lambda: {}
+    # The broker's expiry settlements not among these stored event ids (exercise, assignment, expiry).
+    settlements_missed: Callable[[set[str]], Sequence[ExpirySettlement]] = lambda known: []
     close: Callable[[], None] = lambda: None
 
 
@@ -165,6 +168,13 @@ def build_live_run(
     account.orders.restore(
         store.load_orders(rec.engine, run_id, aid), store.stored_executions(rec.engine, run_id, aid)
     )
+    missed = session.settlements_missed(store.stored_settlements(rec.engine, run_id, aid))
+    if missed:
+        # Before the start's reconciliation, which would otherwise see the positions differ and halt.
+        services.journal.begin(clock.now())
+        for settlement in missed:
+            account.orders.adopt_settlement(settlement)
+        services.journal.commit()
     control_store = SqlControlStore(rec.engine)
     stop: list[str] = []
     ticker = LiveTicker(

@@ -254,6 +254,14 @@ def stored_executions(
         ]
 
 
+def stored_settlements(engine: Engine, run_id: str, account_id: str) -> set[str]:
+    """The event ids of every expiry settlement (exercise, assignment, expiry) the account stored."""
+    st = t.settlements.c
+    q = sa.select(st.event_id).where(st.run_id == run_id, st.account_id == account_id)
+    with engine.connect() as conn:
+        return {str(e) for e in conn.execute(q).scalars()}
+
+
 def load_positions(
     engine: Engine,
     run_id: str,

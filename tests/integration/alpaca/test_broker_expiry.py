@@ -39,3 +39,8 @@ def test_option_activities_become_settlements(harness: Harness) -> None:
         otm_call: (SettlementKind.EXPIRED, 1, 0),
         itm_put: (SettlementKind.ASSIGNED, -1, 100),
     }
+    # A process started after the expiry (none listened) finds them in the activities, once each.
+    restarted = h.broker()
+    missed = restarted.settlements_missed(set())
+    assert {s.event_id for s in missed} == {e.event_id for e in events if isinstance(e, ExpirySettlement)}
+    assert restarted.settlements_missed({s.event_id for s in missed}) == []

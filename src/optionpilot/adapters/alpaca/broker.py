@@ -12,7 +12,7 @@ under the execution id both roads agree on (`trade_events`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +31,7 @@ from optionpilot.core.clock import Clock, monotonic_seconds
 from optionpilot.core.errors import BrokerError
 from optionpilot.core.ids import AccountId, ClientOrderId, ExecutionId
 from optionpilot.domain.accounts import AccountSnapshot
-from optionpilot.domain.fills import BrokerEvent, Fill, OrderUpdate
+from optionpilot.domain.fills import BrokerEvent, ExpirySettlement, Fill, OrderUpdate
 from optionpilot.domain.orders import TERMINAL, Order, OrderStatus, OrderType
 from optionpilot.ports.broker import BrokerCapabilities, BrokerPosition, MultiLegStyle
 
@@ -336,6 +336,13 @@ class AlpacaBroker:
             if s is not None:
                 settlements.append(s)
         return {f.execution_id: f for f in fills if f.execution_id not in self._seen}, settlements
+
+    def settlements_missed(self, known: Collection[str]) -> list[ExpirySettlement]:
+        """Every exercise, assignment and expiry at Alpaca not among `known` (stored event ids), oldest
+        first: what happened while no process listened, taken before the start's reconciliation."""
+        docs = self._activities("OPEXC,OPASN,OPEXP", None)
+        found = (te.settlement(doc, self.account_id) for doc in docs)
+        return [s for s in found if s is not None and s.event_id not in known]
 
     def executions(self) -> Sequence[Fill]:
         return self._fills_of(self._activities("FILL", None))

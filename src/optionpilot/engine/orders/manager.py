@@ -262,6 +262,13 @@ class OrderManager:
                        fill.client_order_id)  # fmt: skip
         self._on_fill(fill)
 
+    def adopt_settlement(self, s: ExpirySettlement) -> None:
+        """An exercise, assignment or expiry the broker reports and no process heard (it happened while
+        none ran): applied, with an incident saying so."""
+        what = f"expiry settlement {s.event_id} ({s.kind.value} {s.contract.key})"
+        self._incident(IncidentKind.ADOPTED, f"{what} taken from the broker's activities")
+        self._on_settlement(s)
+
     def adopt_status(self, seen: Order) -> None:
         self._incident(
             IncidentKind.ADOPTED, f"status {seen.status.value} taken from the broker", seen.client_order_id

@@ -25,7 +25,7 @@ from optionpilot.app.replay import replay_source
 from optionpilot.app.report_data import report_data
 from optionpilot.app.run_records import record_figures
 from optionpilot.app.settings import load_model
-from optionpilot.cli.console import make_console
+from optionpilot.cli.console import make_console, print_reconciliation
 from optionpilot.cli.database_url import prepare_sqlite_folder
 from optionpilot.cli.errors import fail, one_line_errors
 from optionpilot.cli.out_dir import check_writable
@@ -177,9 +177,7 @@ def backtest(
         f"({result.bar_events / max(elapsed, 1e-9):,.0f}/s); "
         f"run [bold]{bt.run_id}[/] ({report_input.status}) stored in {_masked(cfg.run.db)}"
     )
-    for report in result.reconciliation:
-        style = "green" if report.ok else "bold red"
-        console.print(f"[{style}]reconciliation {report.summary()}[/]")
+    print_reconciliation(console, result.reconciliation)
     console.print(bt.alerts.summary())
     console.print(f"report: [bold]{path}[/]")
     if not result.reconciled:

@@ -22,7 +22,7 @@ import typer
 
 from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.live_run import LiveRun, build_live_run
-from optionpilot.cli.console import make_console
+from optionpilot.cli.console import make_console, print_reconciliation
 from optionpilot.cli.errors import fail
 from optionpilot.cli.live_view import LiveView, account_line
 from optionpilot.core.errors import ConfigError
@@ -151,8 +151,6 @@ def _drive(run: LiveRun, log_path: Path) -> None:
             f"{int(stats.get('most_in_a_minute', 0))} (limit {int(stats.get('per_minute', 0))}), "
             f"throttled {int(stats.get('throttled', 0))}"
         )
-    for report in result.reconciliation:
-        style = "green" if report.ok else "bold red"
-        console.print(f"[{style}]reconciliation {report.summary()}[/]")
+    print_reconciliation(console, result.reconciliation)
     if not result.reconciled:
         raise typer.Exit(1)

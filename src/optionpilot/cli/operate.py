@@ -17,7 +17,7 @@ from optionpilot.app.config import OptionPilotConfig
 from optionpilot.app.operator import Operator, Outcome
 from optionpilot.app.run_loop import build_sim_run
 from optionpilot.app.settings import load_model
-from optionpilot.cli.console import make_console
+from optionpilot.cli.console import make_console, print_reconciliation
 from optionpilot.cli.data import DEFAULT_STORE
 from optionpilot.cli.database_url import prepare_sqlite_folder
 from optionpilot.cli.errors import fail, one_line_errors
@@ -158,9 +158,7 @@ def run(
         f"run [bold]{sim.run_id}[/] done: {result.ticks:,} ticks in {time.perf_counter() - started:.1f}s, "
         f"stored in {mask_url(cfg.run.db)}"
     )
-    for report in result.reconciliation:
-        style = "green" if report.ok else "bold red"
-        console.print(f"[{style}]reconciliation {report.summary()}[/]")
+    print_reconciliation(console, result.reconciliation)
     if not result.reconciled:
         raise typer.Exit(1)
 

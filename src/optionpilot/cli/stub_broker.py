@@ -21,6 +21,12 @@ from optionpilot.cli.errors import fail, one_line_errors
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Local stub brokers for rehearsals and tests."
 )
+HostOpt = Annotated[str, typer.Option("--host", help="Loopback address only")]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Seed of the simulated market")]
+SpeedOpt = Annotated[float, typer.Option("--speed", min=0.001, help="Simulated seconds per second")]
+StartOpt = Annotated[
+    str | None, typer.Option("--start", help="Simulated start (ISO); default 5 min before the first open")
+]
 out = Console(highlight=False, soft_wrap=True)
 
 
@@ -39,12 +45,10 @@ def _start(text: str | None) -> datetime | None:
 @app.command("alpaca")
 def alpaca(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on")] = 8765,
-    host: Annotated[str, typer.Option("--host", help="Loopback address only")] = "127.0.0.1",
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the simulated market")] = 7,
-    speed: Annotated[float, typer.Option("--speed", min=0.001, help="Simulated seconds per second")] = 60.0,
-    start: Annotated[
-        str | None, typer.Option("--start", help="Simulated start (ISO); default 5 min before the first open")
-    ] = None,
+    host: HostOpt = "127.0.0.1",
+    seed: SeedOpt = 7,
+    speed: SpeedOpt = 60.0,
+    start: StartOpt = None,
     fault: Annotated[
         list[str] | None,
         typer.Option(
@@ -92,12 +96,10 @@ def alpaca(
 @app.command("dhan")
 def dhan(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on")] = 8766,
-    host: Annotated[str, typer.Option("--host", help="Loopback address only")] = "127.0.0.1",
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the simulated market")] = 7,
-    speed: Annotated[float, typer.Option("--speed", min=0.001, help="Simulated seconds per second")] = 60.0,
-    start: Annotated[
-        str | None, typer.Option("--start", help="Simulated start (ISO); default 5 min before the first open")
-    ] = None,
+    host: HostOpt = "127.0.0.1",
+    seed: SeedOpt = 7,
+    speed: SpeedOpt = 60.0,
+    start: StartOpt = None,
     fault: Annotated[
         list[str] | None,
         typer.Option("--fault", help="name[:rate], repeatable: the alpaca faults plus dh-904"),

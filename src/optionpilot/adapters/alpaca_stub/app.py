@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -27,6 +26,7 @@ from optionpilot.adapters.alpaca_stub.sessions import calendar_docs, clock_doc
 from optionpilot.adapters.alpaca_stub.state import Order
 from optionpilot.adapters.alpaca_stub.stream import StreamHub
 from optionpilot.adapters.alpaca_stub.wire import AlpacaError, ErrorCode, OrderIn, ReplaceIn, error_body
+from optionpilot.adapters.stub_common.serving import stub_app
 from optionpilot.core.errors import OptionPilotError
 from optionpilot.core.money import ZERO
 
@@ -80,16 +80,7 @@ def _parse(model: type[BaseModel], raw: bytes) -> Any:
 def build_app(state: StubState) -> FastAPI:
     broker, config = state.broker, state.broker.config
     secret = config.api_secret_key.get_secret_value()
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(state.run_steps())
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app = stub_app(state.run_steps)
 
     @app.exception_handler(AlpacaError)
     async def _alpaca_error(_: Request, exc: AlpacaError) -> JSONResponse:

@@ -4,11 +4,10 @@ Dhan's v2 paths, the order-update socket (`/order-update`) and the market feed (
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -38,6 +37,7 @@ from optionpilot.adapters.dhan_stub.wire import (
     not_found,
     status_of,
 )
+from optionpilot.adapters.stub_common.serving import stub_app
 from optionpilot.core.errors import OptionPilotError
 from optionpilot.domain.instruments import Underlying
 
@@ -112,16 +112,7 @@ def _placed(order: Order) -> dict[str, str]:
 def build_app(state: DhanState) -> FastAPI:
     broker, config = state.broker, state.broker.config
     token = config.access_token.get_secret_value()
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(state.run_steps())
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app = stub_app(state.run_steps)
 
     @app.exception_handler(DhanError)
     async def _dhan_error(_: Request, exc: DhanError) -> JSONResponse:

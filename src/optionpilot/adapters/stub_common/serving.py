@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -15,6 +16,23 @@ from fastapi import FastAPI
 from optionpilot.core.errors import ConfigError
 
 STARTUP_WAIT_SECONDS = 60.0
+
+
+def stub_app(run_steps: Callable[[], Coroutine[Any, Any, None]]) -> FastAPI:
+    """A stub's FastAPI app with no documentation routes, whose background steps (matching, the clock's
+    events) run while it serves and stop with it."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(run_steps())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+
+
 T = TypeVar("T")
 
 

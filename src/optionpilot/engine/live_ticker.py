@@ -3,8 +3,9 @@
 It waits in real time (as the clock converts it: a rehearsal's accelerated clock waits less), calling
 `idle` while it waits so the operator's commands are taken between ticks. Started mid-session, or late
 after a slow tick, it does not replay the minutes it missed: it looks at the latest one due, and the
-pipeline reads the bars since its last look. It ends after `max_sessions` closes, at `until` (the
-exchange's local time), or when `stop()` turns true (SIGTERM, Ctrl-C), always between two ticks.
+pipeline reads the bars since its last look (on its first look, since the open). It ends after
+`max_sessions` closes, at `until` (the exchange's local time), or when `stop()` turns true (SIGTERM,
+Ctrl-C), always between two ticks.
 """
 
 from __future__ import annotations
@@ -140,7 +141,9 @@ class LiveTicker:
             if not self._wait_until(due + self.settle):
                 self.ended_by = "stop"
                 return
-            start = since if since is not None else max(session.open, due - self.step_minutes * MINUTE)
+            # A process's first look of a session reads everything since the open: what it missed (started
+            # late, restarted) warms its features, and a look due since then (the daily scan) is not lost.
+            start = since if since is not None else session.open
             self.catch_up()
             yield Tick(due, start, session, m, since is None, is_last)
             since = due

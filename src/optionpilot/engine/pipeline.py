@@ -179,7 +179,11 @@ class Pipeline:
             return False
         if tick.is_first and tick.is_last:
             return True  # end-of-day data: one look, at the close
-        return not tick.is_last and tick.minute_index % self.strategies.flow.step_minutes == 0
+        # Due when a multiple of the step was reached since the last tick: a live ticker that fell behind
+        # skips minutes, and must not skip the look with them (in a backtest this is minute % step == 0).
+        step = self.strategies.flow.step_minutes
+        before = int((tick.since - tick.session.open).total_seconds() // 60)
+        return not tick.is_last and tick.minute_index // step > before // step
 
     def _scan_and_enter(self, tick: Tick) -> None:
         """Once a session, from `scan_minute` on (or at the one look of end-of-day data)."""

@@ -59,7 +59,7 @@ def test_started_mid_session_it_looks_at_the_latest_minute_not_the_missed_ones()
     clock = FakeClock(DAY1.open + timedelta(minutes=100, seconds=30))
     ticks = list(ticker(clock, max_sessions=1))
     assert ticks[0].minute_index == 100 and ticks[0].is_first
-    assert ticks[0].since == ticks[0].now - timedelta(minutes=1)
+    assert ticks[0].since == DAY1.open  # the first look reads what it missed since the open
     assert len(ticks) == 291
 
 

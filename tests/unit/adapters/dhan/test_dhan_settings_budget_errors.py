@@ -24,9 +24,9 @@ def test_missing_credentials_name_the_variables_and_never_the_token() -> None:
 def test_environment_url_wins_over_the_table_and_must_include_v2() -> None:
     s = dhan_settings({**ENV, "OPTIONPILOT_DHAN_URL": "http://127.0.0.1:9/v2/"}, {"url": "http://x/v2"})
     assert s.url == "http://127.0.0.1:9/v2"
-    with pytest.raises(ConfigError, match="brokers.dhan.url"):
+    with pytest.raises(ConfigError, match=r"brokers\.dhan\.url"):
         dhan_settings({**ENV, "OPTIONPILOT_DHAN_URL": "http://127.0.0.1:9"})
-    with pytest.raises(ConfigError, match="brokers.dhan.timeout_s"):
+    with pytest.raises(ConfigError, match=r"brokers\.dhan\.timeout_s"):
         dhan_settings(ENV, {"timeout_s": -1})
 
 

@@ -43,6 +43,7 @@ DATA_CODES: dict[str, tuple[str, bool]] = {
     "813": ("bad_security_id", False),
     "814": ("bad_request", False),
 }
+UNKNOWN_ON_WRITE = frozenset({"DH-908", "DH-909"})
 TOKEN_EXPIRED = frozenset({"DH-901", "807", "808", "809"})
 
 
@@ -77,6 +78,9 @@ def broker_error(answer: Mapping[str, Any], what: str, *, write: bool = False) -
         if write:
             return BrokerTimeout(f"{what}: no answer from Dhan: {message}", broker=BROKER)
         return BrokerError(f"{what}: no answer from Dhan: {message}", broker=BROKER, code="transport")
+    if write and code in UNKNOWN_ON_WRITE:
+        # Dhan's gateway timed out or failed after the request reached it: the order may exist.
+        return BrokerTimeout(f"{what}: {code}: {message}", broker=BROKER)
     meaning, retryable = TRADING_CODES.get(code) or DATA_CODES.get(code) or ("unknown", False)
     if code in TOKEN_EXPIRED:
         message += " (the access token may have expired: tokens live 24 h; set a new DHAN_ACCESS_TOKEN)"

@@ -59,3 +59,10 @@ def lookup_instrument(engine: sa.Engine, broker: str, security_id: int) -> dict[
             )
         ).first()
     return None if row is None else dict(row._mapping)
+
+
+def load_instruments(engine: sa.Engine, broker: str) -> list[dict[str, object]]:
+    """Every stored instrument of `broker`, as column mappings (for the adapter's security master)."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(instruments).where(instruments.c.broker == broker)).mappings()
+        return [dict(r) for r in rows]

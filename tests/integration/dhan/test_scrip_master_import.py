@@ -120,3 +120,24 @@ def test_not_a_scrip_master_empty_or_absent_file_is_one_line(tmp_path: Path) -> 
         assert name in out
     code, out = _run(db, tmp_path / "nope.csv")
     assert code == 2 and "nope.csv" in out and "Traceback" not in out
+
+
+def test_the_imported_master_maps_contracts_to_security_ids(tmp_path: Path) -> None:
+    from datetime import date
+
+    from optionpilot.adapters.dhan.security_master import SecurityMaster
+    from optionpilot.core.calendars import Market
+    from optionpilot.domain.instruments import OptionContract, OptionRight
+    from optionpilot.persistence.instrument_store import load_instruments
+
+    db = f"sqlite:///{tmp_path / 'op.sqlite'}"
+    assert _run(db, _write(tmp_path, "api-scrip-master.csv", COMPACT))[0] == 0
+    engine = create_engine(db)
+    try:
+        master = SecurityMaster.from_rows(load_instruments(engine, "dhan"), {"NIFTY": 1800})
+    finally:
+        engine.dispose()
+    put = OptionContract("NIFTY", date(2026, 12, 31), Decimal(24000), OptionRight.PUT, Market.IN, 75)
+    listing = master.listing(put)
+    assert listing.security_id == 35002 and listing.lot_size == 75 and master.freeze_quantity(listing) == 1800
+    assert len(master) == 3  # the options only

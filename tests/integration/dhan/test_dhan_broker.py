@@ -177,3 +177,32 @@ def test_fills_are_applied_once_across_restart(harness_factory: Factory) -> None
     assert second.lookup(order.client_order_id) is not None
     before = {f.execution_id for f in h.events if isinstance(f, Fill)}
     assert {f.execution_id for f in second.executions()} == before
+
+
+def test_modifications_stop_at_twenty_five_before_dhan_refuses(harness_factory: Factory) -> None:
+    h = harness_factory(limits={"orders_per_second": 1000})
+    opt = h.option(offset=4)
+    t = StepTime(lambda: None)
+    broker = h.broker(DhanBudget(seconds=t, sleep=t.sleep))  # our 10 a second on a clock that steps
+    current = h.order(opt, Side.BUY, price=0.05)
+    broker.submit(current)
+    for _ in range(25):
+        new = h.order(opt, Side.BUY, price=0.05)
+        broker.replace(current.client_order_id, new)
+        current = new
+    with pytest.raises(BrokerError, match="25 modifications") as err:
+        broker.replace(current.client_order_id, h.order(opt, Side.BUY, price=0.05))
+    assert "\n" not in str(err.value) and err.value.code == "modify_limit"
+    assert t.waits  # 26 writes at 10 a second waited for the window
+
+
+def test_kill_switch_and_pnl_exit_reach_dhan(harness_factory: Factory) -> None:
+    h = harness_factory()
+    broker = h.broker()
+    broker.pnl_exit(Decimal(5000), Decimal(2000))
+    rule = h.sdk.get_pnl_exit()["data"]
+    assert (rule["pnlExitStatus"], rule["loss"], rule["profit"]) == ("ACTIVE", 2000.0, 5000.0)
+    assert "ACTIVATE" in broker.kill_switch(True).upper()
+    with pytest.raises(BrokerError, match=r"[Kk]ill switch") as err:
+        broker.submit(h.order(h.option(), Side.BUY))
+    assert "\n" not in str(err.value)

@@ -242,6 +242,25 @@ class DhanBroker:
         self._owner[oid] = new_order.client_order_id
         self._pending_replaced.append(client_order_id)
 
+    # -- Dhan's own safeguards, when the risk engine asks for them -----------------------------------
+
+    def kill_switch(self, active: bool = True) -> str:
+        """Dhan's kill switch: no more orders on the account for the rest of the day (open positions
+        and orders must be closed first, as Dhan requires). Returns Dhan's status text."""
+        action = "ACTIVATE" if active else "DEACTIVATE"
+        data = self._call(Kind.ORDERS, f"kill switch {action.lower()}", lambda: self._sdk.kill_switch(action))
+        return str((data or {}).get("killSwitchStatus", action))
+
+    def pnl_exit(self, profit: Decimal, loss: Decimal, *, kill_switch: bool = True) -> None:
+        """Dhan's P&L exit: Dhan itself closes every position when the day's P&L reaches +profit or
+        -loss (rupees), a backstop that holds even when this process is down."""
+        if profit <= 0 or loss <= 0:
+            raise BrokerError("P&L exit: profit and loss must be positive rupee amounts", broker=BROKER,
+                              code="input")  # fmt: skip
+        self._call(Kind.ORDERS, "P&L exit",
+                   lambda: self._sdk.set_pnl_exit(float(profit), float(loss), [ow.PRODUCT, "INTRADAY"],
+                                                  kill_switch))  # fmt: skip
+
     # -- the port: what happened ---------------------------------------------------------------------
 
     def _order_book(self) -> list[Mapping[str, Any]]:

@@ -206,3 +206,28 @@ def test_kill_switch_and_pnl_exit_reach_dhan(harness_factory: Factory) -> None:
     with pytest.raises(BrokerError, match=r"[Kk]ill switch") as err:
         broker.submit(h.order(h.option(), Side.BUY))
     assert "\n" not in str(err.value)
+
+
+def test_partial_fills_each_once_under_dhans_trade_ids(harness_factory: Factory) -> None:
+    h = harness_factory(faults=[{"name": "partial-fills", "rate": 1.0}])
+    opt = h.option()
+    broker = h.broker()
+    order = h.order(opt, Side.BUY, lots=8)
+    broker.submit(order)
+    h.poll_until(broker, _filled(order.client_order_id), "all filled")
+    h.events.extend(broker.poll_events())
+    fills = [e for e in h.events if isinstance(e, Fill)]
+    trades = h.sdk.get_trade_book()["data"]
+    assert len(fills) == len(trades) > 1 and sum(f.quantity for f in fills) == 8
+    assert {f.execution_id for f in fills} == {f"dhan-{t['orderId']}-{t['exchangeTradeId']}" for t in trades}
+
+
+def test_an_exchange_rejection_is_reported_with_its_reason(harness_factory: Factory) -> None:
+    h = harness_factory(faults=[{"name": "reject-leg", "rate": 1.0}])
+    broker = h.broker()
+    order = h.order(h.option(), Side.SELL)
+    broker.submit(order)
+    h.poll_until(broker, lambda ev: OrderStatus.REJECTED in _statuses(ev, order.client_order_id), "rejected")
+    [update] = [e for e in h.events if isinstance(e, OrderUpdate) and e.status is OrderStatus.REJECTED]
+    assert update.reason and update.filled_quantity == 0
+    assert not [e for e in h.events if isinstance(e, Fill)] and broker.positions() == []

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -20,7 +21,8 @@ from optionpilot.core.errors import DataError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The local market-data store.")
 DEFAULT_STORE = Path("data/store")
-_FORMATS = ", ".join(["auto", *(f.value for f in DataFormat)])
+SCRIP_MASTER = "dhan-scrip-master"  # a security master for the database, not market data for the store
+_FORMATS = ", ".join(["auto", *(f.value for f in DataFormat), SCRIP_MASTER])
 
 
 @app.command("import")
@@ -35,6 +37,9 @@ def import_(
 ) -> None:
     """Read each file (format detected from its header) into the store; re-importing changes nothing."""
     console = make_console()
+    if format == SCRIP_MASTER:
+        _import_scrip_masters(paths, db, console)
+        return
     with one_line_errors():
         fmt = None if format == "auto" else _format(format)
         ds = DataStore(store)
@@ -113,6 +118,31 @@ def check(
         for note in shown:
             console.print(f"{Path(rep.source).name}: {note}")
     console.print(f"flagged rows (with source line): {flags}")
+
+
+def _import_scrip_masters(paths: list[Path], db: str | None, console: Console) -> None:
+    from optionpilot.app.config import RunConfig
+    from optionpilot.app.scrip_master_import import import_scrip_master
+    from optionpilot.cli.database_url import prepare_sqlite_folder
+    from optionpilot.persistence.database import mask_url
+
+    url = db or str(RunConfig.model_fields["db"].default)
+    t = Table(title=f"Dhan scrip master into {mask_url(url)}")
+    for col in ("file", "layout", "read", "rejected", "new", "updated", "unchanged"):
+        t.add_column(col, justify="left" if col in ("file", "layout") else "right")
+    with one_line_errors():
+        prepare_sqlite_folder(url)
+        done = [import_scrip_master(p, url) for p in paths]
+    for d in done:
+        c = d.counts
+        rejected = str(sum(d.master.skipped.values()))
+        counts = (d.master.read, rejected, c.inserted, c.updated, c.unchanged)
+        t.add_row(Path(d.source).name, d.master.layout, *(str(n) for n in counts))
+    console.print(t)
+    for d in done:
+        if d.master.skipped:
+            why = ", ".join(f"{n} {w}" for w, n in sorted(d.master.skipped.items(), key=lambda x: -x[1]))
+            console.print(f"rejected rows of {Path(d.source).name}: {why}")
 
 
 def _format(text: str) -> DataFormat:

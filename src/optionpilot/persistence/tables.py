@@ -477,3 +477,25 @@ run_figures = sa.Table(
     sa.Column("account_id", sa.String(64), primary_key=True),
     sa.Column("figures_json", sa.Text, nullable=False),
 )
+
+# The broker's security master (Dhan's scrip master): market data shared by runs, keyed by the broker's
+# own security id, so chains, orders and positions map between OCC-style keys and broker ids through it.
+instruments = sa.Table(
+    "instruments",
+    metadata,
+    sa.Column("broker", sa.String(16), nullable=False),
+    sa.Column("security_id", sa.BigInteger, nullable=False),
+    sa.Column("exchange", sa.String(8), nullable=False),
+    sa.Column("segment", sa.String(8), nullable=False),
+    sa.Column("instrument", sa.String(16), nullable=False),
+    sa.Column("trading_symbol", sa.String(64), nullable=False),
+    sa.Column("underlying", sa.String(32)),
+    sa.Column("expiry", sa.Date),
+    sa.Column("strike", Money()),
+    sa.Column("option_type", sa.String(2)),
+    sa.Column("lot_size", sa.Integer, nullable=False),
+    sa.Column("tick_size", Money(), nullable=False),
+    sa.Column("freeze_quantity", sa.Integer),
+    sa.PrimaryKeyConstraint("broker", "exchange", "segment", "security_id"),
+    sa.Index(None, "underlying", "expiry", "strike", "option_type"),
+)
